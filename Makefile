@@ -1,0 +1,65 @@
+# The project's vocabulary: run, test, train, shell, bench, lint (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+# Python 3.10 from pyenv when present, else whatever python3.10 is on PATH.
+PYTHON310 ?= $(shell (command -v pyenv >/dev/null && pyenv root >/dev/null 2>&1 && \
+	test -x "$$(pyenv root)/versions/$(PYTHON_VERSION)/bin/python3.10" && \
+	echo "$$(pyenv root)/versions/$(PYTHON_VERSION)/bin/python3.10") || command -v python3.10)
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+# What a trained model depends on: when any of these changes, `make train` retrains.
+MODEL_INPUTS := config.yml domain.yml $(shell find nlu_data bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | sort)
+MODEL_STAMP = models/.fingerprint-$(shell cat $(MODEL_INPUTS) uv.lock | sha256sum | cut -c1-16)
+
+.PHONY: help install train run shell test lint bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	$(PYTHON310) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON310)
+	@touch $@
+
+install: $(VENV)/.installed  ## Install the locked environment into .venv
+
+$(MODEL_STAMP): $(VENV)/.installed
+	$(RASA) train --domain domain.yml --data nlu_data --config config.yml --out models --fixed-model-name assistant
+	@rm -f models/.fingerprint-* && touch $(MODEL_STAMP)
+
+train: $(MODEL_STAMP)  ## Train the model when the data, config or code changed
+
+run: $(MODEL_STAMP)  ## Start the Rasa server (5005) and the action server (5055)
+	$(PY) -m bot.run
+
+shell: $(MODEL_STAMP)  ## Talk to the assistant in this terminal
+	$(PY) -m bot.run --shell
+
+test: $(MODEL_STAMP)  ## Run the whole test suite
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed  ## ruff check and format check
+	$(VENV)/bin/ruff check bot actions tests bench
+	$(VENV)/bin/ruff format --check bot actions tests bench
+
+bench: $(MODEL_STAMP)  ## Benchmarks and evaluations, printed as tables
+	$(PY) -m bench
+
+clean:  ## Remove the environment, models and local databases
+	rm -rf $(VENV) .tools models *.db

@@ -1,0 +1,132 @@
+"""Word and character lists that tell languages apart where statistics on short text cannot.
+
+Each list is a signal with a reason:
+- Han characters: simplified or traditional forms that Japanese never uses, Chinese
+  function words, and Japanese shinjitai or kokuji that Chinese never uses.
+- Latin words: function words, greetings and thanks that belong to one candidate only.
+- Devanagari words: Nepali and Hindi grammar words (Hindi is not answered: it is `und`).
+Everything here is lower case and NFKC-normalised, as the detector sees text.
+"""
+
+from __future__ import annotations
+
+# Simplified forms that differ from both the traditional and the Japanese form,
+# plus Chinese-only function characters. Never seen in Japanese text.
+ZH_SIMPLIFIED = set(
+    "这们么吗呢说请谢问还没过对样办给让从为个关现电话钱证险签护马门间车东长见页语读书买卖银"
+    "铁开发机场动劳务丢单卫厅县岁归录态总战报择换据时显杂权极标树检汉测济热爱环疗盐监码确种"
+    "积简类红级约纸线练组细终经结绝继续维综网罚职联脑脸节药获补观规视觉计认议记讲许论设访识诉"
+    "词试询该详误课谁调谈负财责败货质购贵费贸资赔转轮软轻较辆输边达运进远连选邮邻钟错锅闭闲闻"
+    "阅队阳阴际陆随难须顺项预领题颜风飞饭饮馆驾验鱼鸡齐龄图广变气实乐习养产亲伤儿决况处头妈宁"
+    "寻导层岛帮带币师庆应废张弹强彻怀恶惊惯愿扩扫执护拥挂损摆敌无晚暂术杀杂构标栏树桥梦楼"
+    "欢毕汇汤沟泪洁涨渐灭灵灾烟烦烧爷狱琐盖矿础稳穷竞笔签简粮紧纠纳纷绑绕绿缓编"
+    "缘缩缴罗胁胜胶脏艺苏荐营虑虽补袜订讨训讯评诈译诚诺谋谨贡贤账贩贪贫贯贴贷贺赖赚赛赞赠"
+    "赶跃践踪轨载辅辈违迟递逻遗释钓钢钥铃铺链销锁键镜闪闯闹阔阶陈险隐难雾韩顶顾顿频额饰饱饿"
+    "驶驻骗骑鲜鸟鸭齿龙亿仅们优伙传专丝两严丧个临丽举义乌乔书买亏亚"
+)
+
+# Traditional forms that Japanese does not use (its own form differs).
+ZH_TRADITIONAL = set(
+    "們這麼嗎說還對樣辦讓從關錢證險簽醫號裡讀賣鐵發勞單廳縣歲歸錄總戰擇據顯雜權檢濟燈鹽經絕"
+    "繼續腦臉藥觀覺隨顯驗雞齊齡圖廣變氣實樂產兒處媽幫帶"
+    "慶應廢彈懷惡擴掃擔擺斷"
+)
+
+# Characters of Chinese grammar that Japanese text does not contain.
+ZH_FUNCTION = set("的吗嗎呢么麼吧们們你您她它这這那哪很谁誰啊呀嘛咱是怎没沒给让讓还還啥咋啦喔哦囉欸繳缴")
+
+# Two-character Chinese words (traditional and simplified) made of otherwise shared characters.
+ZH_WORDS = (
+    "謝謝", "谢谢", "請問", "请问", "可以", "沒有", "没有", "知道", "如何办", "怎样", "什么",
+    "什麼", "哪里", "哪裡", "一下", "不是", "不能", "不会", "不會", "我的", "我要", "我想",
+    "多少", "辛苦",
+)
+
+# Shinjitai and kokuji: Japanese forms that neither simplified nor traditional Chinese uses.
+JA_ONLY = set(
+    "証険転駅続売読図広変対発県様帰気歳済経総検験労働込払円両戦単営覚関薬楽続絶継脳観権雑拠択"
+    "庁録鉄銭応価児実伝悪黒畑枠峠匂込帯収戻窓隣歩渋沢浜恵徳専亜悩齢従縦騒乗剰浄処拝焼桜塩増弾"
+    "廃芸勧歓壊"
+)
+
+# Japanese words residents write in kanji only (offices, documents) that Chinese does not use.
+JA_WORDS = (
+    "役所", "住民票", "手続", "手当", "届出", "入管", "保険証", "免許", "口座", "携帯", "大家",
+    "家賃", "敷金", "礼金", "病院", "郵便", "区役所", "市役所", "年末調整", "確定申告",
+)
+
+# Latin-script words that belong to one candidate language. Ambiguous words are left out.
+LATIN_WORDS: dict[str, set[str]] = {
+    "en": set(
+        "the is are was my i i'm im you your how what where when which who can could do does did to"
+        " please pls thanks thank thx hello hi hey bye goodbye yes yeah sorry help need want have"
+        " has lost lose get renew card city office insurance garbage tax school work job where's"
+        " what's how's it this that of for with and or not don't dont cannot can't should".split()
+    ),
+    "pt": set(
+        "o os as meu minha meus minhas como onde quando não nao é eu você voce vc pra para preciso"
+        " obrigado obrigada brigado valeu tchau oi olá ola bom boa dia tarde noite sim quero tenho"
+        " fazer posso pode perdi cartão cartao seguro lixo imposto escola trabalho ajuda socorro"
+        " também tambem tb pq porque oq que é está esta estou tá ta isso aqui lá qual quanto"
+        " custa do da dos das no na nos nas um uma com sem mas ou já ja ajudar preciso consigo queria gostaria saber moro trabalho empresa dinheiro pagar médico medico".split()
+    ),
+    "es": set(
+        "el la los las mi mis cómo dónde donde cuándo cuando qué necesito quiero tengo hacer puedo"
+        " gracias hola adiós adios buenos buenas días sí ayuda perdí tarjeta seguro basura"
+        " impuestos escuela trabajo también porque está estoy eso aquí allí cuál cuánto cuesta"
+        " del al un una con sin pero ya hay usted ustedes tu tú yo pido pedir puedo necesito hago mi se lo le les dinero pagar trabajar vivo quisiera saber ayúdame ayudame señor".split()
+    ),
+    "tl": set(
+        "ang ng mga sa po ko ako akin ikaw ka mo siya kami tayo kayo sila paano saan ano ba na naman"
+        " yung iyong kasi hindi salamat kumusta kamusta pwede puwede gusto wala walang nawala nawalan"
+        " magkano kailan bakit sino dito doon ito iyan iyon lang din rin daw raw pa nga opo oo"
+        " tulong tulungan paalam ingat magandang umaga hapon gabi natin namin kanino may meron"
+        " kailangan mag magpa nag nasaan pano".split()
+    ),
+    "id": set(
+        "saya yang tidak bagaimana dimana apa bisa mau ingin terima kasih makasih tolong hilang"
+        " kartu ada dengan untuk sudah belum kak selamat pagi siang sore malam halo permisi maaf"
+        " aku kamu anda berapa kapan kenapa mengapa ini itu juga atau tapi dari ke harus perlu"
+        " bantu bantuan sampai jumpa ya baik dong gimana gak nggak enggak bikin mana banget cara daftar kerja gaji rumah dokter obat sekolah uang bayar pajak asuransi kesehatan kantor pindah alamat lapor polisi tanya dapat pakai udah lagi sama buat kalau kalo jadi apakah kemana lama baru habis perpanjang izin tinggal dompet kecelakaan gempa banjir gigi bagaimana sedang mohon".split()
+    ),
+    "vi": set(
+        "tôi toi mình minh là của cua không khong ko được duoc dc làm lam sao thế nào đâu dau bao"
+        " nhiêu nhieu tiền tien giúp giup xin chào chao cảm cam ơn cám em anh chị chi ơi ạ bạn ban"
+        " cho hỏi hoi với voi này nay vâng vang dạ muốn muon cần can thẻ the bị bi mất mat ở"
+        " đi di gì gi nhé nhe thì thi".split()
+    ),
+    # Romanized Japanese and Nepali: common in chats, and neither script shows it.
+    "ja": set(
+        "desu masu arigatou arigato arigatō onegai onegaishimasu shimasu konnichiwa konnichiha"
+        " ohayou ohayo sumimasen gozaimasu nani doko dou kudasai oshiete wakaranai nakushita"
+        " shitai dekimasu desuka".split()
+    ),
+    "ne": set(
+        "malai mero garna garne parcha parchha cha chha huncha hunchha kasari kaha kahaa"
+        " dhanyabad dhanyawad namaste hajur tapai tapaai gareko bhayo bhaye chahiyo".split()
+    ),
+}
+
+# Words every community writes: they never make a message clear.
+UNIVERSAL_WORDS = set(
+    "ok okay okey oke k kk visa card hello hi bye thanks thank you yes no help sos covid line"
+    " telegram ok!".split()
+)
+
+# Letters that only Vietnamese writes, among the Latin candidates.
+VI_LETTERS = set(
+    "ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ"
+)
+PT_LETTERS = set("çãõ")
+ES_LETTERS = set("ñ¿¡")
+
+# Nepali and Hindi grammar words in Devanagari.
+NE_WORDS = set(
+    "छ छु छौं छन् छैन हो होइन मेरो मेरा मलाई तपाईं तपाई तपाईँ गर्न गर्नु गर्छ गरेको गर्ने भयो"
+    " भएको कहाँ कसरी चाहिन्छ चाहियो पर्छ पर्यो लागि हुन्छ हुनुहुन्छ थियो त्यो यो सक्छु सक्छ"
+    " बाट लाई मा को नेपाली हजुर कति कुन के छ? पाउन पाइन्छ सक्नुहुन्छ गर्नुहोस् भन्नुहोस्".split()
+)
+HI_WORDS = set(
+    "है हैं था थी थे मैं मेरा मेरी मुझे आप क्या कैसे कहां नहीं यह वह में से के लिए करना करें"
+    " चाहिए हूँ हूं हम तुम कृपया बताइए बताओ".split()
+)

@@ -1,0 +1,126 @@
+"""Rasa component: intents that need no model, decided last in the pipeline.
+
+- Commands typed in any channel: `/start` greet, `/help` help, `/human` human_handoff,
+  `/lang` (or `/lang ko`) change_language.
+- Messages without words: empty or blank text, control characters, emoji or symbols
+  only. A few emoji mean an intent (👍 affirm, 🙏 thanks, 👋 greet, 🆘 emergency);
+  the rest are `out_of_scope` with `input_problem: no_words`, so the reply can say
+  that only words can be read.
+- Very long messages keep their intent and are marked `input_problem: too_long`.
+Buttons send Rasa's own `/intent{"entity": "value"}` payloads, which Rasa's
+RegexMessageHandler decides after this component.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.languages import ANSWERED
+
+INPUT_PROBLEM = "input_problem"
+
+COMMANDS = {
+    "start": "greet",
+    "help": "help",
+    "human": "human_handoff",
+    "consultant": "human_handoff",
+    "lang": "change_language",
+    "language": "change_language",
+}
+EMOJI_INTENTS = {
+    "👍": "affirm",
+    "👌": "affirm",
+    "🙆": "affirm",
+    "⭕": "affirm",
+    "🙏": "thanks",
+    "👋": "greet",
+    "🙅": "deny",
+    "👎": "deny",
+    "❌": "deny",
+    "🆘": "emergency",
+}
+_COMMAND = re.compile(r"^/(?P<name>[a-z_]+)(?:@\w+)?(?:\s+(?P<arg>\S+))?\s*$", re.IGNORECASE)
+
+
+def has_words(text: str) -> bool:
+    """True when the text has at least one letter or digit."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def _set_intent(message: Message, name: str, entities: Optional[List[Dict]] = None) -> None:
+    intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+    message.set(ENTITIES, entities or [], add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class RuleClassifier(GraphComponent):
+    """Decides commands and messages without words; leaves everything else alone."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # Messages longer than this are marked too_long (the tokenizer reads this much).
+        return {"max_characters": 2000}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.max_characters = int(config.get("max_characters", 2000))
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RuleClassifier:
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._decide(message)
+        return messages
+
+    def _decide(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        stripped = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+        problem = None
+        command = _COMMAND.match(stripped)
+        if command and command.group("name").lower() in COMMANDS:
+            entities = []
+            arg = (command.group("arg") or "").lower()
+            if command.group("name").lower() in ("lang", "language") and arg in ANSWERED:
+                start = stripped.index(command.group("arg"))
+                entities = [{"entity": "language", "value": arg, "start": start,
+                             "end": start + len(arg), "extractor": "RuleClassifier"}]
+            _set_intent(message, COMMANDS[command.group("name").lower()], entities)
+        elif not stripped:
+            problem = "empty"
+            _set_intent(message, "out_of_scope")
+        elif not has_words(stripped):
+            symbols = [ch for ch in stripped if not ch.isspace() and ch not in "\ufe0f\u200d"]
+            meanings = {EMOJI_INTENTS.get(ch) for ch in symbols}
+            if len(meanings) == 1 and None not in meanings:
+                _set_intent(message, meanings.pop())
+            else:
+                problem = "no_words"
+                _set_intent(message, "out_of_scope")
+        elif len(text) > self.max_characters:
+            problem = "too_long"
+        message.set(INPUT_PROBLEM, problem, add_to_output=True)

@@ -1,0 +1,111 @@
+"""Starts the assistant: the action server (5055) and the Rasa server (5005), or a shell.
+
+`make run` calls this after installing and training. It checks the guidebook of the
+configured center first, so that a broken answer file stops the start with a clear
+message instead of failing in a conversation, then runs both servers until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bot.guidebook import GuidebookError, load_guidebook
+from bot.settings import ROOT, Settings
+
+MODEL = ROOT / "models" / "assistant.tar.gz"
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def _wait_for(url: str, seconds: float, process: subprocess.Popen) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def check_guidebook(settings: Settings) -> None:
+    try:
+        load_guidebook(settings.guidebook_dir, settings.center)
+    except GuidebookError as error:
+        sys.exit(f"The guidebook cannot be used: {error}")
+
+
+def start_action_server(port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [_bin("rasa"), "run", "actions", "--actions", "actions.actions", "--port", str(port)],
+        cwd=ROOT,
+    )
+
+
+def rasa_command(args: argparse.Namespace) -> list[str]:
+    if args.shell:
+        return [_bin("rasa"), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"]
+    return [
+        _bin("rasa"), "run", "--model", str(MODEL), "--enable-api",
+        "--port", str(args.port), "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml", "--cors", "*",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shell", action="store_true", help="talk in this terminal")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5005)))
+    parser.add_argument("--actions-port", type=int, default=5055)
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    check_guidebook(settings)
+    if not MODEL.exists():
+        sys.exit(f"No trained model at {MODEL}: run `make train` first.")
+
+    actions = start_action_server(args.actions_port)
+    processes = [actions]
+    try:
+        if not _wait_for(f"http://127.0.0.1:{args.actions_port}/health", 120, actions):
+            sys.exit("The action server did not start: see the messages above.")
+        rasa = subprocess.Popen(rasa_command(args), cwd=ROOT)
+        processes.append(rasa)
+        if not args.shell:
+            if _wait_for(f"http://127.0.0.1:{args.port}/", 300, rasa):
+                print(
+                    f"\nThe assistant of center '{settings.center}' is ready.\n"
+                    f"  Talk to it: POST http://localhost:{args.port}/webhooks/rest/webhook\n"
+                    '    e.g. curl -s localhost:5005/webhooks/rest/webhook '
+                    "-d '{\"sender\": \"me\", \"message\": \"hello\"}'\n"
+                    "  Or in a terminal: make shell.   Stop: Ctrl-C.\n",
+                    flush=True,
+                )
+        return rasa.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
