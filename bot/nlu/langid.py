@@ -30,6 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+import regex
+
 from bot.languages import UNKNOWN
 from bot.nlu import lexicon
 
@@ -41,13 +43,26 @@ NGRAM_ORDERS = (1, 2, 3)
 # Weights of the signals (tuned on bench/data/langid_dev.tsv and the training data).
 W_NGRAM = 1.0
 W_PROFILE = 0.6
-W_WORD = 1.2
+W_WORD = 1.6
 W_LETTER = 2.5
 # Non-Latin letters carry more information than Latin ones when scripts are mixed.
 NON_LATIN_WEIGHT = 2.0
 
-_URL = re.compile(r"(https?://\S+|www\.\S+|\S+@\S+\.\S+|@\w+)")
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_URL = re.compile(
+    r"https?://[\x21-\x7e]+|www\.[\x21-\x7e]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|@[A-Za-z0-9_]+"
+)
+# Letters with their combining marks (Devanagari, Thai and Myanmar vowel signs are marks).
+_WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)?")
+
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern:
+    """Matches the words without overlaps, longest first (区役所 once, not also 役所)."""
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+
+
+_ZH_WORDS = _alternation(lexicon.ZH_WORDS)
+_JA_WORDS = _alternation(lexicon.JA_WORDS)
 
 
 @dataclass(frozen=True)
@@ -123,6 +138,10 @@ class NgramModel:
         for lang, text in examples:
             counts[lang].update(_grams(normalize(text)))
         return cls({lang: dict(c) for lang, c in counts.items()})
+
+    def well_known(self, languages: Iterable[str], min_grams: int = 20000) -> tuple[str, ...]:
+        """The languages with enough training text for their n-gram statistics to be trusted."""
+        return tuple(lang for lang in languages if sum(self.counts.get(lang, {}).values()) >= min_grams)
 
     def mean_loglik(self, grams: list[str], languages: Iterable[str]) -> dict[str, float]:
         """Average log-likelihood of the n-grams under each language that the model knows."""
@@ -214,13 +233,13 @@ class LanguageIdentifier:
     def _chinese_or_japanese(self, norm: str, scripts: Counter) -> Detection:
         hira, kata = scripts["hiragana"], scripts["katakana"]
         zh_chars = lexicon.ZH_SIMPLIFIED | lexicon.ZH_TRADITIONAL | lexicon.ZH_FUNCTION
-        zh = 2.0 * sum(ch in zh_chars for ch in norm) + 2.0 * sum(w in norm for w in lexicon.ZH_WORDS)
+        zh = 2.0 * sum(ch in zh_chars for ch in norm) + 2.0 * len(_ZH_WORDS.findall(norm))
         # 了 ends Chinese clauses; in Japanese it only follows 完, 終, 修 or 満 (完了, 終了).
         zh += 2.0 * len(re.findall(r"(?<![完終修満])了", norm))
         # Katakana loanwords appear in Chinese messages too; hiragana almost never does.
         ja = 2.0 * hira + (1.0 if hira else 0.3) * kata
         ja += 1.5 * sum(ch in lexicon.JA_ONLY for ch in norm)
-        ja += 2.0 * sum(w in norm for w in lexicon.JA_WORDS)
+        ja += 2.0 * len(_JA_WORDS.findall(norm))
         if zh or ja:
             lang = "zh" if zh > ja else "ja"
             margin = abs(zh - ja) / (zh + ja)
@@ -237,7 +256,7 @@ class LanguageIdentifier:
         hi = sum(w in lexicon.HI_WORDS for w in words)
         profile = _profile_model().mean_loglik(_grams(norm), DEVANAGARI_CANDIDATES)
         # Hindi is not a language of the center: only its own grammar words make text Hindi.
-        if hi > ne and profile["hi"] > profile["ne"]:
+        if hi > ne and (hi >= 2 or profile["hi"] > profile["ne"]):
             return Detection(UNKNOWN, 0.5, False)
         margin = 1.0 / (1.0 + math.exp(-(ne - hi + 4 * (profile["ne"] - profile["hi"]))))
         return Detection("ne", max(margin, 0.6), True)
@@ -247,15 +266,18 @@ class LanguageIdentifier:
         grams = _grams(norm)
         candidates = LATIN_CANDIDATES + ROMANIZED
         scores = dict.fromkeys(candidates, 0.0)
-        own = self.ngrams.mean_loglik(grams, LATIN_CANDIDATES)
+        own = self.ngrams.mean_loglik(grams, self.ngrams.well_known(LATIN_CANDIDATES))
         profile = _profile_model().mean_loglik(grams, LATIN_CANDIDATES)
-        for name, weight, table in (("own", W_NGRAM, own), ("profile", W_PROFILE, profile)):
+        for weight, table in ((W_NGRAM, own), (W_PROFILE, profile)):
             if not table:
                 continue
             post = _log_softmax({k: 4.0 * v for k, v in table.items()})
-            floor = min(post.values())
+            # A candidate the model barely knows is neither favoured nor punished by it;
+            # romanized Japanese and Nepali get the average and must win by their words.
+            best, average = max(post.values()), sum(post.values()) / len(post)
             for lang in candidates:
-                scores[lang] += weight * post.get(lang, floor)
+                default = average if lang in ROMANIZED else best
+                scores[lang] += weight * post.get(lang, default)
         hits = dict.fromkeys(candidates, 0)
         for w in words:
             for lang in candidates:

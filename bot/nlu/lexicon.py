@@ -22,7 +22,7 @@ ZH_SIMPLIFIED = set(
     "欢毕汇汤沟泪洁涨渐灭灵灾烟烦烧爷狱琐盖矿础稳穷竞笔签简粮紧纠纳纷绑绕绿缓编"
     "缘缩缴罗胁胜胶脏艺苏荐营虑虽补袜订讨训讯评诈译诚诺谋谨贡贤账贩贪贫贯贴贷贺赖赚赛赞赠"
     "赶跃践踪轨载辅辈违迟递逻遗释钓钢钥铃铺链销锁键镜闪闯闹阔阶陈险隐难雾韩顶顾顿频额饰饱饿"
-    "驶驻骗骑鲜鸟鸭齿龙亿仅们优伙传专丝两严丧个临丽举义乌乔书买亏亚"
+    "驶驻骗骑鲜鸟鸭齿龙亿仅们优伙传专丝两严丧个临丽举义乌乔书买亏亚后址"
 )
 
 # Traditional forms that Japanese does not use (its own form differs).
@@ -60,7 +60,7 @@ LATIN_WORDS: dict[str, set[str]] = {
     "en": set(
         "the is are was my i i'm im you your how what where when which who can could do does did to"
         " please pls thanks thank thx hello hi hey bye goodbye yes yeah sorry help need want have"
-        " has lost lose get renew card city office insurance garbage tax school work job where's"
+        " has lost where's"
         " what's how's it this that of for with and or not don't dont cannot can't should".split()
     ),
     "pt": set(
@@ -74,7 +74,7 @@ LATIN_WORDS: dict[str, set[str]] = {
         "el la los las mi mis cómo dónde donde cuándo cuando qué necesito quiero tengo hacer puedo"
         " gracias hola adiós adios buenos buenas días sí ayuda perdí tarjeta seguro basura"
         " impuestos escuela trabajo también porque está estoy eso aquí allí cuál cuánto cuesta"
-        " del al un una con sin pero ya hay usted ustedes tu tú yo pido pedir puedo necesito hago mi se lo le les dinero pagar trabajar vivo quisiera saber ayúdame ayudame señor".split()
+        " del al un una con sin pero ya hay usted ustedes tu tú yo pido pedir puedo necesito hago mi se lo le les dinero trabajar vivo quisiera saber ayúdame ayudame señor tarjeta residencia ciudad oficina impuesto impuestos llamar hijo hija niño".split()
     ),
     "tl": set(
         "ang ng mga sa po ko ako akin ikaw ka mo siya kami tayo kayo sila paano saan ano ba na naman"
@@ -124,7 +124,7 @@ ES_LETTERS = set("ñ¿¡")
 NE_WORDS = set(
     "छ छु छौं छन् छैन हो होइन मेरो मेरा मलाई तपाईं तपाई तपाईँ गर्न गर्नु गर्छ गरेको गर्ने भयो"
     " भएको कहाँ कसरी चाहिन्छ चाहियो पर्छ पर्यो लागि हुन्छ हुनुहुन्छ थियो त्यो यो सक्छु सक्छ"
-    " बाट लाई मा को नेपाली हजुर कति कुन के छ? पाउन पाइन्छ सक्नुहुन्छ गर्नुहोस् भन्नुहोस्".split()
+    " बाट लाई मा नेपाली हजुर कति कुन पाउन पाइन्छ सक्नुहुन्छ गर्नुहोस् भन्नुहोस्".split()
 )
 HI_WORDS = set(
     "है हैं था थी थे मैं मेरा मेरी मुझे आप क्या कैसे कहां नहीं यह वह में से के लिए करना करें"

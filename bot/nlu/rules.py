@@ -58,6 +58,11 @@ EMOJI_INTENTS = {
 _COMMAND = re.compile(r"^/(?P<name>[a-z_]+)(?:@\w+)?(?:\s+(?P<arg>\S+))?\s*$", re.IGNORECASE)
 
 
+def _is_modifier(ch: str) -> bool:
+    """Variation selectors, joiners and skin tones: parts of an emoji, not symbols of their own."""
+    return ch in "\ufe0f\ufe0e\u200d" or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
 def has_words(text: str) -> bool:
     """True when the text has at least one letter or digit."""
     return any(unicodedata.category(ch)[0] in "LN" for ch in text)
@@ -114,7 +119,7 @@ class RuleClassifier(GraphComponent):
             problem = "empty"
             _set_intent(message, "out_of_scope")
         elif not has_words(stripped):
-            symbols = [ch for ch in stripped if not ch.isspace() and ch not in "\ufe0f\u200d"]
+            symbols = [ch for ch in stripped if not ch.isspace() and not _is_modifier(ch)]
             meanings = {EMOJI_INTENTS.get(ch) for ch in symbols}
             if len(meanings) == 1 and None not in meanings:
                 _set_intent(message, meanings.pop())

@@ -1,0 +1,35 @@
+"""Shared fixtures: the guidebook, the language identifier trained on nlu_data/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.guidebook import Renderer, load_guidebook
+from bot.nlu.langid import LanguageIdentifier
+from bot.nlu.training_data import read_examples
+from bot.settings import ROOT
+
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+GUIDEBOOK = ROOT / "guidebook"
+SHARED = ROOT.parent / "shared"
+CENTERS = ("miyagi", "musashino")
+
+
+@pytest.fixture(scope="session")
+def identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.train((e.language, e.text) for e in read_examples())
+
+
+@pytest.fixture(scope="session", params=CENTERS)
+def renderer(request) -> Renderer:
+    return Renderer(load_guidebook(GUIDEBOOK, request.param))
+
+
+@pytest.fixture(scope="session")
+def guidebook_dir() -> Path:
+    return GUIDEBOOK

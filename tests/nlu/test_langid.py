@@ -1,0 +1,120 @@
+"""The language identifier on the cases plain detectors get wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.langid import LanguageIdentifier, normalize, script_of
+
+HARD_CASES = [
+    # Kanji-only Japanese vs Chinese
+    ("住民票", "ja"),
+    ("国民健康保険", "ja"),
+    ("在留期間更新", "ja"),
+    ("転入届", "ja"),
+    ("保険証再発行", "ja"),
+    ("在留卡丢了怎么办", "zh"),
+    ("国民健康保险怎么交", "zh"),
+    ("请问区役所几点开门", "zh"),
+    ("謝謝", "zh"),
+    ("請問在留卡遺失怎麼辦", "zh"),
+    ("マイナンバー怎么办", "zh"),
+    ("ゴミの出し方", "ja"),
+    # Simplified Chinese that plain langdetect calls Korean
+    ("你好", "zh"),
+    ("谢谢你", "zh"),
+    ("我要延长签证", "zh"),
+    ("医院在哪里", "zh"),
+    # One-word Latin messages
+    ("obrigado", "pt"),
+    ("salamat", "tl"),
+    ("gracias", "es"),
+    ("hola", "es"),
+    ("kumusta", "tl"),
+    ("thanks", "en"),
+    ("cảm ơn", "vi"),
+    ("makasih", "id"),
+    # Tagalog vs Indonesian
+    ("paano po mag renew ng visa", "tl"),
+    ("saan po ang city hall", "tl"),
+    ("saya mau perpanjang visa", "id"),
+    ("kartu saya hilang bagaimana", "id"),
+    ("nawala ang wallet ko", "tl"),
+    # Nepali (vs Hindi)
+    ("मेरो कार्ड हरायो", "ne"),
+    ("भिसा कसरी रिन्यु गर्ने", "ne"),
+    ("धन्यवाद", "ne"),
+    # Vietnamese with and without diacritics, Portuguese and Spanish
+    ("tôi bị mất thẻ ngoại kiều", "vi"),
+    ("toi muon gia han visa", "vi"),
+    ("como faço pra renovar o visto", "pt"),
+    ("perdi mi tarjeta de residencia", "es"),
+    # Scripts
+    ("재류카드 잃어버렸어요", "ko"),
+    ("สวัสดีครับ", "th"),
+    ("မင်္ဂလာပါ", "my"),
+    ("where is the city office", "en"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), HARD_CASES)
+def test_hard_cases(identifier: LanguageIdentifier, text: str, language: str) -> None:
+    assert identifier.detect(text).language == language
+
+
+@pytest.mark.parametrize("text", ["मुझे वीज़ा के बारे में जानकारी चाहिए", "मैं क्या करूं"])
+def test_hindi_is_not_taken_for_nepali(identifier: LanguageIdentifier, text: str) -> None:
+    assert identifier.detect(text).language == "und"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "👍", "110", "!!!", "😀😀", "\x00\x07"])
+def test_no_letters_is_unknown(identifier: LanguageIdentifier, text: str) -> None:
+    detection = identifier.detect(text)
+    assert detection.language == "und"
+    assert not detection.clear
+
+
+@pytest.mark.parametrize("text", ["ok", "OK!", "visa", "hello"])
+def test_universal_words_are_never_clear(identifier: LanguageIdentifier, text: str) -> None:
+    assert not identifier.detect(text).clear
+
+
+@pytest.mark.parametrize(
+    "text", ["I lost my residence card, what should I do?", "在留カードをなくしました", "재류카드를 잃어버렸어요"]
+)
+def test_full_sentences_are_clear(identifier: LanguageIdentifier, text: str) -> None:
+    assert identifier.detect(text).clear
+
+
+def test_deterministic(identifier: LanguageIdentifier) -> None:
+    texts = ["ok po", "hai", "gomi", "visa renew", "bao hiem", "nenkin"]
+    first = [identifier.detect(t) for t in texts]
+    for _ in range(5):
+        assert [identifier.detect(t) for t in texts] == first
+    retrained = LanguageIdentifier.from_dict(identifier.to_dict())
+    assert [retrained.detect(t) for t in texts] == first
+
+
+def test_untrained_identifier_still_uses_scripts_and_lexicon() -> None:
+    bare = LanguageIdentifier()
+    assert bare.detect("안녕하세요").language == "ko"
+    assert bare.detect("ありがとう").language == "ja"
+    assert bare.detect("obrigado").language == "pt"
+
+
+def test_long_and_mixed_input(identifier: LanguageIdentifier) -> None:
+    assert identifier.detect("在留カード " * 3000).language == "ja"
+    assert identifier.detect("https://example.com 在留カードをなくしました").language == "ja"
+    # Nepali with English words stays Nepali; Vietnamese with a Japanese term stays Vietnamese.
+    assert identifier.detect("मेरो visa renew गर्न कति लाग्छ").language == "ne"
+    assert identifier.detect("mất thẻ zairyu rồi").language == "vi"
+
+
+def test_normalize_and_scripts() -> None:
+    assert normalize("ＡＢＣ\x00ｶﾀｶﾅ") == "abc カタカナ"
+    assert script_of("あ") == "hiragana"
+    assert script_of("ア") == "katakana"
+    assert script_of("漢") == "han"
+    assert script_of("한") == "hangul"
+    assert script_of("ờ") == "latin"
+    assert script_of("1") is None

@@ -1,0 +1,53 @@
+"""Commands, messages without words and very long messages."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.rules import INPUT_PROBLEM, RuleClassifier
+
+
+def classify(text: str) -> Message:
+    message = Message(data={TEXT: text, "intent": {"name": "faq", "confidence": 0.9}})
+    RuleClassifier(RuleClassifier.get_default_config()).process([message])
+    return message
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("/start", "greet"), ("/help", "help"), ("/human", "human_handoff"),
+     ("/lang", "change_language"), ("/LANG ko", "change_language"), ("/start@center_bot", "greet"),
+     ("👍", "affirm"), ("👍🏽", "affirm"), ("🙏🙏", "thanks"), ("👋", "greet"), ("🆘", "emergency")],
+)
+def test_commands_and_emoji(text: str, intent: str) -> None:
+    message = classify(text)
+    assert message.get("intent") == {"name": intent, "confidence": 1.0}
+    assert message.get(INPUT_PROBLEM) is None
+
+
+def test_lang_command_names_the_language() -> None:
+    entities = classify("/lang vi").get("entities")
+    assert [(e["entity"], e["value"]) for e in entities] == [("language", "vi")]
+    assert classify("/lang klingon").get("entities") == []
+
+
+@pytest.mark.parametrize(("text", "problem"), [("", "empty"), ("  \n\t", "empty"), ("\x00\x1b", "empty"),
+                                               ("😀🎉", "no_words"), ("?!…", "no_words"), ("👍🙏", "no_words")])
+def test_messages_without_words(text: str, problem: str) -> None:
+    message = classify(text)
+    assert message.get("intent")["name"] == "out_of_scope"
+    assert message.get(INPUT_PROBLEM) == problem
+
+
+def test_long_message_keeps_its_intent() -> None:
+    message = classify("gomi " * 2000)
+    assert message.get("intent")["name"] == "faq"
+    assert message.get(INPUT_PROBLEM) == "too_long"
+
+
+def test_ordinary_text_is_left_alone() -> None:
+    message = classify("where do I put my garbage")
+    assert message.get("intent")["name"] == "faq"
+    assert message.get(INPUT_PROBLEM) is None
