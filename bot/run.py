@@ -56,10 +56,10 @@ def start_action_server(port: int) -> subprocess.Popen:
 
 def rasa_command(args: argparse.Namespace) -> list[str]:
     if args.shell:
-        return [_bin("rasa"), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"]
+        return [_bin("rasa"), "shell", "--model", str(MODEL), "--endpoints", args.endpoints]
     return [
         _bin("rasa"), "run", "--model", str(MODEL), "--enable-api",
-        "--port", str(args.port), "--endpoints", "endpoints.yml",
+        "--port", str(args.port), "--endpoints", args.endpoints,
         "--credentials", "credentials.yml", "--cors", "*",
     ]
 
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shell", action="store_true", help="talk in this terminal")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--endpoints", default="endpoints.yml", help="Rasa endpoints file")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()

@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations (`make bench`): accuracy and speed, printed as tables."""

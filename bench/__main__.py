@@ -1,0 +1,17 @@
+"""`make bench`: every benchmark, each printed as a table with its baseline from the same run."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import langid
+
+
+def main() -> int:
+    results = {"language identification": langid.run()}
+    print("\nSummary: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
