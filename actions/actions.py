@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
@@ -33,7 +34,7 @@ def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
         dispatcher.utter_message(text=reply.text, buttons=[b.as_dict() for b in reply.buttons])
 
 
-class GuidebookAction(Action):
+class GuidebookAction(Action, ABC):
     """An action that answers in the conversation's language."""
 
     def language(self, tracker: Tracker) -> str:
@@ -50,8 +51,9 @@ class GuidebookAction(Action):
             send(dispatcher, renderer().say("too_long", lang, consultant=True))
         return events
 
-    def name(self) -> Text:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """Every action names itself."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -62,7 +64,8 @@ class GuidebookAction(Action):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str
     ) -> List[EventType]:
-        raise NotImplementedError
+        """The reply itself; actions that need no preface override `run` instead."""
+        return []
 
 
 def understood(tracker: Tracker) -> bool:

@@ -130,3 +130,18 @@ HI_WORDS = set(
     "है हैं था थी थे मैं मेरा मेरी मुझे आप क्या कैसे कहां नहीं यह वह में से के लिए करना करें"
     " चाहिए हूँ हूं हम तुम कृपया बताइए बताओ".split()
 )
+
+# Names residents use for the answered languages, beyond those in guidebook/messages/*.yml
+# (`language_names`) and the autonyms of the language menu.
+LANGUAGE_ALIASES: dict[str, tuple[str, ...]] = {
+    "ja": ("japanese", "nihongo", "japones", "japonês", "hapon", "nihongo po", "日文", "일본말", "tiếng nhật"),
+    "ja-easy": ("easy japanese", "simple japanese", "yasashii nihongo", "やさしいにほんご",
+                "やさしい にほんご", "簡単な日本語", "かんたんな日本語", "かんたんな にほんご", "쉬운 일본어"),
+    "en": ("english", "eng", "ingles", "inglés", "inggris", "英文", "英語で", "영어", "अंग्रेजी", "tieng anh"),
+    "zh": ("chinese", "mandarin", "chines", "中国话", "中國話", "汉语", "漢語", "普通话", "国语", "華語", "중국말"),
+    "ko": ("korean", "hangul", "hangugeo", "coreano", "韩文", "韓文", "한국말", "tieng han"),
+    "pt": ("portuguese", "portugues", "português", "portugues brasileiro", "葡语"),
+    "tl": ("tagalog", "filipino", "pilipino", "tagalo", "タガログ", "필리핀어"),
+    "vi": ("vietnamese", "tieng viet", "vietnamita", "越南话", "베트남말"),
+    "ne": ("nepali", "nepalese", "nepal", "नेपाली भाषा", "नेपालीमा"),
+}

@@ -7,6 +7,9 @@
   the rest are `out_of_scope` with `input_problem: no_words`, so the reply can say
   that only words can be read.
 - Very long messages keep their intent and are marked `input_problem: too_long`.
+- `change_language` without a `language` entity gets one when the text names an
+  answered language ("English please", "한국어로", "tiếng Việt"): from the names in
+  guidebook/messages/*.yml, the menu's autonyms and `lexicon.LANGUAGE_ALIASES`.
 Buttons send Rasa's own `/intent{"entity": "value"}` payloads, which Rasa's
 RegexMessageHandler decides after this component.
 """
@@ -31,7 +34,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.languages import ANSWERED
+from bot.languages import ANSWERED, AUTONYMS
+from bot.nlu.lexicon import LANGUAGE_ALIASES
+from bot.settings import Settings
 
 INPUT_PROBLEM = "input_problem"
 
@@ -68,6 +73,24 @@ def has_words(text: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in text)
 
 
+def language_names(guidebook_dir) -> dict[str, str]:
+    """Every known name of an answered language (lower case) -> its code."""
+    import yaml
+
+    names: dict[str, str] = {}
+    for path in sorted((guidebook_dir / "messages").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for code, name in (data.get("language_names") or {}).items():
+            if code in ANSWERED and name:
+                names.setdefault(str(name).lower(), code)
+    for code, name in AUTONYMS.items():
+        names.setdefault(name.lower(), code)
+    for code, aliases in LANGUAGE_ALIASES.items():
+        for alias in aliases:
+            names.setdefault(alias.lower(), code)
+    return names
+
+
 def _set_intent(message: Message, name: str, entities: Optional[List[Dict]] = None) -> None:
     intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.set(INTENT, intent, add_to_output=True)
@@ -84,8 +107,11 @@ class RuleClassifier(GraphComponent):
         # Messages longer than this are marked too_long (the tokenizer reads this much).
         return {"max_characters": 2000}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[Text, Any], names: Optional[Dict[str, str]] = None) -> None:
         self.max_characters = int(config.get("max_characters", 2000))
+        self.names = names if names is not None else language_names(Settings.from_env().guidebook_dir)
+        ordered = sorted(self.names, key=len, reverse=True)
+        self._name_pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     @classmethod
     def create(
@@ -128,4 +154,19 @@ class RuleClassifier(GraphComponent):
                 _set_intent(message, "out_of_scope")
         elif len(text) > self.max_characters:
             problem = "too_long"
+        self._name_language(message, text)
         message.set(INPUT_PROBLEM, problem, add_to_output=True)
+
+    def _name_language(self, message: Message, text: str) -> None:
+        """Adds the `language` entity to change_language when the text names a language."""
+        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != "change_language":
+            return
+        entities = message.get(ENTITIES) or []
+        if any(e.get("entity") == "language" and e.get("value") in ANSWERED for e in entities):
+            return
+        found = self._name_pattern.search(text.lower()) if self._name_pattern else None
+        if found:
+            entity = {"entity": "language", "value": self.names[found.group()], "start": found.start(),
+                      "end": found.end(), "extractor": "RuleClassifier"}
+            kept = [e for e in entities if e.get("entity") != "language"]
+            message.set(ENTITIES, kept + [entity], add_to_output=True)

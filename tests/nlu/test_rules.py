@@ -51,3 +51,23 @@ def test_ordinary_text_is_left_alone() -> None:
     message = classify("where do I put my garbage")
     assert message.get("intent")["name"] == "faq"
     assert message.get(INPUT_PROBLEM) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("English please", "en"), ("한국어로 해주세요", "ko"), ("cho tôi tiếng Việt", "vi"),
+     ("やさしい日本語でお願いします", "ja-easy"), ("日本語でいい", "ja"), ("pode falar português?", "pt"),
+     ("नेपालीमा बोल्नुस्", "ne"), ("能说中文吗", "zh"), ("tagalog po", "tl"), ("英語で", "en")],
+)
+def test_change_language_names_the_language(text: str, code: str) -> None:
+    message = Message(data={TEXT: text, "intent": {"name": "change_language", "confidence": 0.9}})
+    RuleClassifier(RuleClassifier.get_default_config()).process([message])
+    assert [(e["entity"], e["value"]) for e in message.get("entities")] == [("language", code)]
+
+
+def test_a_language_entity_from_the_model_is_kept() -> None:
+    entity = {"entity": "language", "value": "ko", "start": 0, "end": 6}
+    message = Message(data={TEXT: "Korean", "intent": {"name": "change_language", "confidence": 0.9},
+                            "entities": [entity]})
+    RuleClassifier(RuleClassifier.get_default_config()).process([message])
+    assert message.get("entities") == [entity]
