@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -29,7 +29,7 @@ def renderer() -> Renderer:
     return Renderer(load_guidebook(settings.guidebook_dir, settings.center))
 
 
-def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
+def send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
     for reply in replies:
         dispatcher.utter_message(text=reply.text, buttons=[b.as_dict() for b in reply.buttons])
 
@@ -40,9 +40,9 @@ class GuidebookAction(Action, ABC):
     def language(self, tracker: Tracker) -> str:
         return reply_language(tracker.get_slot("language"), tracker.latest_message)
 
-    def preface(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def preface(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         """Notes that come before any reply: a language not answered yet (once), a long message."""
-        events: List[EventType] = []
+        events: list[EventType] = []
         lang = self.language(tracker)
         if lang in NOT_YET_ANSWERED and tracker.get_slot("language_notice") != lang:
             send(dispatcher, renderer().not_yet_answered(lang))
@@ -52,18 +52,18 @@ class GuidebookAction(Action, ABC):
         return events
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """Every action names itself."""
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         events = self.preface(dispatcher, tracker)
         return events + self.respond(dispatcher, tracker, self.language(tracker))
 
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """The reply itself; actions that need no preface override `run` instead."""
         return []
 
@@ -76,25 +76,27 @@ def understood(tracker: Tracker) -> bool:
 class ActionUpdateLanguage(Action):
     """Keeps the `language` slot: sticky, changed by a clear message in another language."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_update_language"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         message = tracker.latest_message
         if (message.get("text") or "").startswith("/"):  # commands and button payloads
             return []
         current = tracker.get_slot("language")
         hint = (message.get("metadata") or {}).get("language_hint")
-        new = next_language(current, message.get("language"), bool(message.get("language_clear")), hint)
+        new = next_language(
+            current, message.get("language"), bool(message.get("language_clear")), hint
+        )
         return [SlotSet("language", new)] if new != current else []
 
 
 class ActionGreet(GuidebookAction):
     """Greets, says what the assistant does, and offers the language menu."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_greet"
 
     def respond(self, dispatcher, tracker, lang):
@@ -105,7 +107,7 @@ class ActionGreet(GuidebookAction):
 class ActionSmallTalk(GuidebookAction):
     """Answers goodbye, thanks, yes, no, 'are you a bot?' and help."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_small_talk"
 
     def respond(self, dispatcher, tracker, lang):
@@ -121,13 +123,16 @@ class ActionSmallTalk(GuidebookAction):
 class ActionChangeLanguage(GuidebookAction):
     """Switches to the language asked for, or shows the menu when none was named."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_change_language"
 
     async def run(self, dispatcher, tracker, domain):
-        asked: Optional[str] = next(
-            (e.get("value") for e in tracker.latest_message.get("entities", [])
-             if e.get("entity") == "language" and e.get("value") in ANSWERED),
+        asked: str | None = next(
+            (
+                e.get("value")
+                for e in tracker.latest_message.get("entities", [])
+                if e.get("entity") == "language" and e.get("value") in ANSWERED
+            ),
             None,
         )
         if asked:
@@ -140,7 +145,7 @@ class ActionChangeLanguage(GuidebookAction):
 class ActionEmergency(GuidebookAction):
     """Someone is in danger: 110 and 119 at once, in the conversation's language."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_emergency"
 
     async def run(self, dispatcher, tracker, domain):
@@ -152,7 +157,7 @@ class ActionEmergency(GuidebookAction):
 class ActionHumanHandoff(GuidebookAction):
     """The person asks for a consultant: how to reach one."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_human_handoff"
 
     def respond(self, dispatcher, tracker, lang):
@@ -163,7 +168,7 @@ class ActionHumanHandoff(GuidebookAction):
 class ActionOutOfScope(GuidebookAction):
     """Out of scope, not understood, empty or wordless messages: a clear, polite reply."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_out_of_scope"
 
     def respond(self, dispatcher, tracker, lang):
@@ -181,7 +186,7 @@ class ActionOutOfScope(GuidebookAction):
 class ActionAnswerFaq(GuidebookAction):
     """Answers a guidebook topic: chosen by a button, or recognised by the response selector."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_faq"
 
     def respond(self, dispatcher, tracker, lang):
@@ -193,7 +198,7 @@ class ActionAnswerFaq(GuidebookAction):
         return [SlotSet("topic", topic)]
 
     @staticmethod
-    def topic(tracker: Tracker) -> Optional[str]:
+    def topic(tracker: Tracker) -> str | None:
         topics = renderer().guidebook.topics
         for entity in tracker.latest_message.get("entities", []):
             if entity.get("entity") == "topic" and entity.get("value") in topics:

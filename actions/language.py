@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from bot.languages import ANSWERED, DEFAULT, DETECTED, UNKNOWN, same_language
 
 
 def next_language(
-    current: Optional[str], detected: Optional[str], clear: bool, hint: Optional[str] = None
-) -> Optional[str]:
+    current: str | None, detected: str | None, clear: bool, hint: str | None = None
+) -> str | None:
     """The conversation's language after one message.
 
     Sticky: it is set by the first message that is clearly in a language (or, for an
@@ -29,7 +29,7 @@ def next_language(
     return current
 
 
-def reply_language(slot: Optional[str], latest_message: dict[str, Any]) -> str:
+def reply_language(slot: str | None, latest_message: dict[str, Any]) -> str:
     """The language to answer in: the conversation's, else this message's, else the hint."""
     if slot:
         return slot

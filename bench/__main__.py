@@ -9,7 +9,9 @@ from bench import langid
 
 def main() -> int:
     results = {"language identification": langid.run()}
-    print("\nSummary: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results.items()))
+    print(
+        "\nSummary: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results.items())
+    )
     return 0
 
 

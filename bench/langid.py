@@ -62,18 +62,20 @@ def run() -> bool:
     base_pred, base_ms = timed(baseline, texts)
 
     total, ok_ours, ok_base = Counter(), Counter(), Counter()
-    for (lang, _), a, b in zip(rows, our_pred, base_pred):
+    for (lang, _), a, b in zip(rows, our_pred, base_pred, strict=False):
         total[lang] += 1
         ok_ours[lang] += a == lang
         ok_base[lang] += b == lang
-    body = [[lang, total[lang], pct(ok_ours[lang], total[lang]), pct(ok_base[lang], total[lang])]
-            for lang in DETECTED]
+    body = [
+        [lang, total[lang], pct(ok_ours[lang], total[lang]), pct(ok_base[lang], total[lang])]
+        for lang in DETECTED
+    ]
     n = sum(total.values())
     body.append(["all", n, pct(sum(ok_ours.values()), n), pct(sum(ok_base.values()), n)])
     body.append(["median ms", "", f"{our_ms:.3f}", f"{base_ms:.3f}"])
     print(f"\nLanguage identification: {HELDOUT.name} (held out; never used to build or tune)")
     print(table(["language", "messages", "ours", "plain langdetect"], body))
-    errors = [(lang, p, t) for (lang, t), p in zip(rows, our_pred) if p != lang]
+    errors = [(lang, p, t) for (lang, t), p in zip(rows, our_pred, strict=False) if p != lang]
     if errors:
         print("\nMissed:")
         for lang, p, t in errors:
@@ -81,6 +83,8 @@ def run() -> bool:
     overall = sum(ok_ours.values()) / n
     worst = min(ok_ours[lang] / total[lang] for lang in total)
     passed = overall >= TARGET_OVERALL and worst >= TARGET_EACH and our_ms < TARGET_MS
-    print(f"\nTarget: >= {TARGET_OVERALL:.0%} overall, >= {TARGET_EACH:.0%} per language, < {TARGET_MS} ms: "
-          f"{'met' if passed else 'NOT met'} ({overall:.1%} overall, worst {worst:.1%}, {our_ms:.3f} ms)")
+    print(
+        f"\nTarget: >= {TARGET_OVERALL:.0%} overall, >= {TARGET_EACH:.0%} per language, < {TARGET_MS} ms: "
+        f"{'met' if passed else 'NOT met'} ({overall:.1%} overall, worst {worst:.1%}, {our_ms:.3f} ms)"
+    )
     return passed

@@ -9,7 +9,12 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     line = "-|-".join("-" * w for w in widths)
     out = []
     for n, row in enumerate(cells):
-        out.append(" | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        out.append(
+            " | ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=False))
+            )
+        )
         if n == 0:
             out.append(line)
     return "\n".join(out)

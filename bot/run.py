@@ -58,9 +58,19 @@ def rasa_command(args: argparse.Namespace) -> list[str]:
     if args.shell:
         return [_bin("rasa"), "shell", "--model", str(MODEL), "--endpoints", args.endpoints]
     return [
-        _bin("rasa"), "run", "--model", str(MODEL), "--enable-api",
-        "--port", str(args.port), "--endpoints", args.endpoints,
-        "--credentials", "credentials.yml", "--cors", "*",
+        _bin("rasa"),
+        "run",
+        "--model",
+        str(MODEL),
+        "--enable-api",
+        "--port",
+        str(args.port),
+        "--endpoints",
+        args.endpoints,
+        "--credentials",
+        "credentials.yml",
+        "--cors",
+        "*",
     ]
 
 
@@ -89,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"\nThe assistant of center '{settings.center}' is ready.\n"
                     f"  Talk to it: POST http://localhost:{args.port}/webhooks/rest/webhook\n"
-                    '    e.g. curl -s localhost:5005/webhooks/rest/webhook '
-                    "-d '{\"sender\": \"me\", \"message\": \"hello\"}'\n"
+                    "    e.g. curl -s localhost:5005/webhooks/rest/webhook "
+                    '-d \'{"sender": "me", "message": "hello"}\'\n'
                     "  Or in a terminal: make shell.   Stop: Ctrl-C.\n",
                     flush=True,
                 )

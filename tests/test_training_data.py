@@ -13,8 +13,19 @@ from bot.settings import ROOT
 from tests.conftest import SHARED
 
 ANSWERED_DATA = ("ja", "en", "zh", "ko", "pt", "tl", "vi", "ne")
-CORE = ("greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "help", "human_handoff",
-        "emergency", "change_language", "out_of_scope")
+CORE = (
+    "greet",
+    "goodbye",
+    "thanks",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "help",
+    "human_handoff",
+    "emergency",
+    "change_language",
+    "out_of_scope",
+)
 
 
 def counts() -> dict[str, Counter]:
@@ -32,11 +43,15 @@ def test_core_intents_in_every_language() -> None:
 
 
 def test_every_topic_in_every_language() -> None:
-    topics = [t["id"] for t in yaml.safe_load((SHARED / "contract" / "topics.yml").read_text())["topics"]]
+    topics = [
+        t["id"] for t in yaml.safe_load((SHARED / "contract" / "topics.yml").read_text())["topics"]
+    ]
     data = counts()
     for lang in ANSWERED_DATA:
         for topic in topics:
-            assert data[lang][f"faq/{topic}"] >= 12, f"{lang}: faq/{topic} has {data[lang][f'faq/{topic}']}"
+            assert data[lang][f"faq/{topic}"] >= 12, (
+                f"{lang}: faq/{topic} has {data[lang][f'faq/{topic}']}"
+            )
 
 
 def test_no_example_has_two_intents() -> None:
@@ -48,15 +63,33 @@ def test_no_example_has_two_intents() -> None:
 
 def test_rasa_data_validate() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--domain", "domain.yml", "--data", "nlu_data",
-         "--config", "config.yml", "--fail-on-warnings"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "data",
+            "validate",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "nlu_data",
+            "--config",
+            "config.yml",
+            "--fail-on-warnings",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     # Rasa warns that retrieval intents have no `utter_faq/...` responses: answers come from
     # the guidebook through action_answer_faq. Everything else must be clean.
     problems = [
-        line for line in (result.stdout + result.stderr).splitlines()
-        if "UserWarning" in line and "utter_faq" not in line and "duplicated intents" not in line
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "UserWarning" in line
+        and "utter_faq" not in line
+        and "duplicated intents" not in line
         and "Misaligned entity annotation" not in line
     ]
     assert not problems, "\n".join(problems)

@@ -139,7 +139,9 @@ def load_guidebook(directory: Path, center: str) -> Guidebook:
             if missing:
                 raise GuidebookError(f"{path}: {section} missing {sorted(missing)}")
         for key, text in data["messages"].items():
-            _check_text(f"{path}: messages.{key}", text, set(CENTER_PLACEHOLDERS) | MESSAGE_PLACEHOLDERS)
+            _check_text(
+                f"{path}: messages.{key}", text, set(CENTER_PLACEHOLDERS) | MESSAGE_PLACEHOLDERS
+            )
         missing_chapters = set(chapters) - set(data["chapters"])
         if missing_chapters:
             raise GuidebookError(f"{path}: chapters missing {sorted(missing_chapters)}")
@@ -154,7 +156,10 @@ def load_guidebook(directory: Path, center: str) -> Guidebook:
                 raise GuidebookError(f"{path}: no answer for topic {topic_id}")
             _check_text(f"{path}: {topic_id}.title", entry.get("title"), set())
             _check_text(f"{path}: {topic_id}.text", entry.get("text"), set(CENTER_PLACEHOLDERS))
-            answers[lang][topic_id] = {"title": entry["title"].strip(), "text": entry["text"].strip()}
+            answers[lang][topic_id] = {
+                "title": entry["title"].strip(),
+                "text": entry["text"].strip(),
+            }
         unknown = set(entries) - set(topics)
         if unknown:
             raise GuidebookError(f"{path}: answers for unknown topics {sorted(unknown)}")

@@ -59,8 +59,15 @@ class Renderer:
     def language_buttons(self) -> tuple[Button, ...]:
         return tuple(Button(AUTONYMS[code], language_payload(code)) for code in ANSWERED)
 
-    def say(self, key: str, conversation: str | None, *, consultant: bool = False,
-            menu: bool = False, **extra: str) -> list[Reply]:
+    def say(
+        self,
+        key: str,
+        conversation: str | None,
+        *,
+        consultant: bool = False,
+        menu: bool = False,
+        **extra: str,
+    ) -> list[Reply]:
         """A message in the conversation's language (English and Easy Japanese for
         languages not answered yet), optionally with the consultant button or the menu."""
         replies = []
@@ -76,8 +83,11 @@ class Renderer:
     def not_yet_answered(self, language: str) -> list[Reply]:
         """The notice for a language detected but not answered yet, in English and Easy Japanese."""
         texts = [
-            self.message("unsupported_language", lang,
-                         language_name=self.guidebook.messages[lang]["language_names"][language])
+            self.message(
+                "unsupported_language",
+                lang,
+                language_name=self.guidebook.messages[lang]["language_names"][language],
+            )
             for lang in ("en", "ja-easy")
         ]
         return [Reply(texts[0]), Reply(texts[1], (self.consultant_button("en"),))]
@@ -96,7 +106,8 @@ class Renderer:
             chapter = data["chapters"][topic.chapter]
             parts.append(self.message("source", lang, chapter=chapter))
             buttons = tuple(
-                Button(self.guidebook.answers[lang][r]["title"], topic_payload(r)) for r in topic.related
+                Button(self.guidebook.answers[lang][r]["title"], topic_payload(r))
+                for r in topic.related
             ) + (self.consultant_button(lang),)
             replies.append(Reply("\n\n".join(parts), buttons))
         return self._merge(replies)

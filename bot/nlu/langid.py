@@ -25,10 +25,10 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import regex
 
@@ -53,7 +53,6 @@ _URL = re.compile(
 )
 # Letters with their combining marks (Devanagari, Thai and Myanmar vowel signs are marks).
 _WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)?")
-
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern:
@@ -114,7 +113,9 @@ def _grams(text: str) -> list[str]:
     for word in _WORD.findall(text):
         padded = f" {word} "
         for n in NGRAM_ORDERS:
-            out.extend(padded[i : i + n] for i in range(len(padded) - n + 1) if padded[i : i + n] != " ")
+            out.extend(
+                padded[i : i + n] for i in range(len(padded) - n + 1) if padded[i : i + n] != " "
+            )
     return out
 
 
@@ -141,7 +142,9 @@ class NgramModel:
 
     def well_known(self, languages: Iterable[str], min_grams: int = 20000) -> tuple[str, ...]:
         """The languages with enough training text for their n-gram statistics to be trusted."""
-        return tuple(lang for lang in languages if sum(self.counts.get(lang, {}).values()) >= min_grams)
+        return tuple(
+            lang for lang in languages if sum(self.counts.get(lang, {}).values()) >= min_grams
+        )
 
     def mean_loglik(self, grams: list[str], languages: Iterable[str]) -> dict[str, float]:
         """Average log-likelihood of the n-grams under each language that the model knows."""

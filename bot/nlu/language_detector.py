@@ -7,7 +7,7 @@ carry `metadata: {language: <code>}`; see `langid.py` for how it decides.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,7 +27,7 @@ LANGUAGE_CLEAR = "language_clear"
 _MODEL_FILE = "langid.json"
 
 
-def training_language(message: Message) -> Optional[str]:
+def training_language(message: Message) -> str | None:
     """The language a training example was written in, from its intent block's metadata."""
     metadata = message.get(METADATA) or {}
     lang = (metadata.get(METADATA_INTENT) or {}).get(LANGUAGE)
@@ -39,16 +39,16 @@ class LanguageDetector(GraphComponent):
     """Detects the language of each message; see bot/nlu/langid.py."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """No options: the detector is deterministic and tuned in langid.py."""
         return {}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        identifier: Optional[LanguageIdentifier] = None,
+        identifier: LanguageIdentifier | None = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
@@ -58,7 +58,7 @@ class LanguageDetector(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -80,7 +80,7 @@ class LanguageDetector(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -103,7 +103,7 @@ class LanguageDetector(GraphComponent):
                 self._detect(message)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._detect(message)
         return messages

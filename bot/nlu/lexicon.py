@@ -33,13 +33,36 @@ ZH_TRADITIONAL = set(
 )
 
 # Characters of Chinese grammar that Japanese text does not contain.
-ZH_FUNCTION = set("的吗嗎呢么麼吧们們你您她它这這那哪很谁誰啊呀嘛咱是怎没沒给让讓还還啥咋啦喔哦囉欸繳缴")
+ZH_FUNCTION = set(
+    "的吗嗎呢么麼吧们們你您她它这這那哪很谁誰啊呀嘛咱是怎没沒给让讓还還啥咋啦喔哦囉欸繳缴"
+)
 
 # Two-character Chinese words (traditional and simplified) made of otherwise shared characters.
 ZH_WORDS = (
-    "謝謝", "谢谢", "請問", "请问", "可以", "沒有", "没有", "知道", "如何办", "怎样", "什么",
-    "什麼", "哪里", "哪裡", "一下", "不是", "不能", "不会", "不會", "我的", "我要", "我想",
-    "多少", "辛苦",
+    "謝謝",
+    "谢谢",
+    "請問",
+    "请问",
+    "可以",
+    "沒有",
+    "没有",
+    "知道",
+    "如何办",
+    "怎样",
+    "什么",
+    "什麼",
+    "哪里",
+    "哪裡",
+    "一下",
+    "不是",
+    "不能",
+    "不会",
+    "不會",
+    "我的",
+    "我要",
+    "我想",
+    "多少",
+    "辛苦",
 )
 
 # Shinjitai and kokuji: Japanese forms that neither simplified nor traditional Chinese uses.
@@ -51,8 +74,26 @@ JA_ONLY = set(
 
 # Japanese words residents write in kanji only (offices, documents) that Chinese does not use.
 JA_WORDS = (
-    "役所", "住民票", "手続", "手当", "届出", "入管", "保険証", "免許", "口座", "携帯", "大家",
-    "家賃", "敷金", "礼金", "病院", "郵便", "区役所", "市役所", "年末調整", "確定申告",
+    "役所",
+    "住民票",
+    "手続",
+    "手当",
+    "届出",
+    "入管",
+    "保険証",
+    "免許",
+    "口座",
+    "携帯",
+    "大家",
+    "家賃",
+    "敷金",
+    "礼金",
+    "病院",
+    "郵便",
+    "区役所",
+    "市役所",
+    "年末調整",
+    "確定申告",
 )
 
 # Latin-script words that belong to one candidate language. Ambiguous words are left out.
@@ -114,9 +155,7 @@ UNIVERSAL_WORDS = set(
 )
 
 # Letters that only Vietnamese writes, among the Latin candidates.
-VI_LETTERS = set(
-    "ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ"
-)
+VI_LETTERS = set("ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ")
 PT_LETTERS = set("çãõ")
 ES_LETTERS = set("ñ¿¡")
 
@@ -134,11 +173,53 @@ HI_WORDS = set(
 # Names residents use for the answered languages, beyond those in guidebook/messages/*.yml
 # (`language_names`) and the autonyms of the language menu.
 LANGUAGE_ALIASES: dict[str, tuple[str, ...]] = {
-    "ja": ("japanese", "nihongo", "japones", "japonês", "hapon", "nihongo po", "日文", "일본말", "tiếng nhật"),
-    "ja-easy": ("easy japanese", "simple japanese", "yasashii nihongo", "やさしいにほんご",
-                "やさしい にほんご", "簡単な日本語", "かんたんな日本語", "かんたんな にほんご", "쉬운 일본어"),
-    "en": ("english", "eng", "ingles", "inglés", "inggris", "英文", "英語で", "영어", "अंग्रेजी", "tieng anh"),
-    "zh": ("chinese", "mandarin", "chines", "中国话", "中國話", "汉语", "漢語", "普通话", "国语", "華語", "중국말"),
+    "ja": (
+        "japanese",
+        "nihongo",
+        "japones",
+        "japonês",
+        "hapon",
+        "nihongo po",
+        "日文",
+        "일본말",
+        "tiếng nhật",
+    ),
+    "ja-easy": (
+        "easy japanese",
+        "simple japanese",
+        "yasashii nihongo",
+        "やさしいにほんご",
+        "やさしい にほんご",
+        "簡単な日本語",
+        "かんたんな日本語",
+        "かんたんな にほんご",
+        "쉬운 일본어",
+    ),
+    "en": (
+        "english",
+        "eng",
+        "ingles",
+        "inglés",
+        "inggris",
+        "英文",
+        "英語で",
+        "영어",
+        "अंग्रेजी",
+        "tieng anh",
+    ),
+    "zh": (
+        "chinese",
+        "mandarin",
+        "chines",
+        "中国话",
+        "中國話",
+        "汉语",
+        "漢語",
+        "普通话",
+        "国语",
+        "華語",
+        "중국말",
+    ),
     "ko": ("korean", "hangul", "hangugeo", "coreano", "韩文", "韓文", "한국말", "tieng han"),
     "pt": ("portuguese", "portugues", "português", "portugues brasileiro", "葡语"),
     "tl": ("tagalog", "filipino", "pilipino", "tagalo", "タガログ", "필리핀어"),

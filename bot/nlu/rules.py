@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -91,7 +91,7 @@ def language_names(guidebook_dir) -> dict[str, str]:
     return names
 
 
-def _set_intent(message: Message, name: str, entities: Optional[List[Dict]] = None) -> None:
+def _set_intent(message: Message, name: str, entities: list[dict] | None = None) -> None:
     intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.set(INTENT, intent, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
@@ -103,27 +103,29 @@ class RuleClassifier(GraphComponent):
     """Decides commands and messages without words; leaves everything else alone."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # Messages longer than this are marked too_long (the tokenizer reads this much).
         return {"max_characters": 2000}
 
-    def __init__(self, config: Dict[Text, Any], names: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, config: dict[str, Any], names: dict[str, str] | None = None) -> None:
         self.max_characters = int(config.get("max_characters", 2000))
-        self.names = names if names is not None else language_names(Settings.from_env().guidebook_dir)
+        self.names = (
+            names if names is not None else language_names(Settings.from_env().guidebook_dir)
+        )
         ordered = sorted(self.names, key=len, reverse=True)
         self._name_pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RuleClassifier:
         return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._decide(message)
         return messages
@@ -138,8 +140,15 @@ class RuleClassifier(GraphComponent):
             arg = (command.group("arg") or "").lower()
             if command.group("name").lower() in ("lang", "language") and arg in ANSWERED:
                 start = stripped.index(command.group("arg"))
-                entities = [{"entity": "language", "value": arg, "start": start,
-                             "end": start + len(arg), "extractor": "RuleClassifier"}]
+                entities = [
+                    {
+                        "entity": "language",
+                        "value": arg,
+                        "start": start,
+                        "end": start + len(arg),
+                        "extractor": "RuleClassifier",
+                    }
+                ]
             _set_intent(message, COMMANDS[command.group("name").lower()], entities)
         elif not stripped:
             problem = "empty"
@@ -166,7 +175,12 @@ class RuleClassifier(GraphComponent):
             return
         found = self._name_pattern.search(text.lower()) if self._name_pattern else None
         if found:
-            entity = {"entity": "language", "value": self.names[found.group()], "start": found.start(),
-                      "end": found.end(), "extractor": "RuleClassifier"}
+            entity = {
+                "entity": "language",
+                "value": self.names[found.group()],
+                "start": found.start(),
+                "end": found.end(),
+                "extractor": "RuleClassifier",
+            }
             kept = [e for e in entities if e.get("entity") != "language"]
             message.set(ENTITIES, kept + [entity], add_to_output=True)

@@ -15,19 +15,20 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from typing import Any, Callable, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.language_detector import LANGUAGE
 from bot.nlu.langid import script_of
+from bot.nlu.language_detector import LANGUAGE
 
 SPACY_LANGUAGES = ("en", "pt", "es", "id", "tl", "vi", "ne")
 _WORDS = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
 
-Splitter = Callable[[str], List[Token]]
+Splitter = Callable[[str], list[Token]]
 
 
 def _is_word(text: str) -> bool:
@@ -35,7 +36,7 @@ def _is_word(text: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LNS" for ch in text)
 
 
-def _regex_tokens(text: str) -> List[Token]:
+def _regex_tokens(text: str) -> list[Token]:
     return [Token(m.group(), m.start()) for m in _WORDS.finditer(text)]
 
 
@@ -44,7 +45,7 @@ def _japanese() -> Splitter:
 
     tagger = fugashi.Tagger()
 
-    def split(text: str) -> List[Token]:
+    def split(text: str) -> list[Token]:
         tokens, offset = [], 0
         for word in tagger(text):
             surface = word.surface
@@ -66,7 +67,7 @@ def _chinese() -> Splitter:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
 
-    def split(text: str) -> List[Token]:
+    def split(text: str) -> list[Token]:
         return [Token(w, start) for w, start, _ in jieba.tokenize(text) if w.strip()]
 
     return split
@@ -79,7 +80,7 @@ def _spacy(code: str) -> Splitter:
     nlp = spacy.blank(code, config=config) if config else spacy.blank(code)
     tokenizer = nlp.tokenizer
 
-    def split(text: str) -> List[Token]:
+    def split(text: str) -> list[Token]:
         return [Token(t.text, t.idx) for t in tokenizer(text)]
 
     return split
@@ -100,7 +101,7 @@ class MultilingualTokenizer(Tokenizer):
     """Tokenizes each message with the tokenizer of its detected language."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             # Rasa's tokenizer options (unused: intents are not split).
             "intent_tokenization_flag": False,
@@ -111,10 +112,10 @@ class MultilingualTokenizer(Tokenizer):
             "max_characters": 2000,
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self.max_characters = int(config.get("max_characters", 2000))
-        self._splitters: Dict[str, Splitter] = {}
+        self._splitters: dict[str, Splitter] = {}
 
     def splitter(self, language: str) -> Splitter:
         """The word splitter for a language, built on first use."""
@@ -129,9 +130,9 @@ class MultilingualTokenizer(Tokenizer):
                 self._splitters[language] = _regex_tokens
         return self._splitters[language]
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = (message.get(attribute) or "")[: self.max_characters]
-        language: Optional[str] = message.get(LANGUAGE)
+        language: str | None = message.get(LANGUAGE)
         if not language or language == "und":
             language = _fallback_language(text)
         if language == "ja-easy":

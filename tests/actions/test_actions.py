@@ -12,10 +12,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions as A
 
 
-def tracker(text: str = "hi", intent: str = "greet", confidence: float = 0.99, slots: dict | None = None,
-            **parse: Any) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": [],
-              "language": parse.pop("language", "en"), "language_clear": parse.pop("language_clear", True)}
+def tracker(
+    text: str = "hi",
+    intent: str = "greet",
+    confidence: float = 0.99,
+    slots: dict | None = None,
+    **parse: Any,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [],
+        "language": parse.pop("language", "en"),
+        "language_clear": parse.pop("language_clear", True),
+    }
     latest.update(parse)
     values = {"language": None, "language_notice": None, "topic": None}
     values.update(slots or {})
@@ -35,11 +45,15 @@ def texts(messages) -> str:
 async def test_update_language_sets_and_keeps() -> None:
     _, events = await run(A.ActionUpdateLanguage(), tracker("안녕하세요", language="ko"))
     assert events == [SlotSet("language", "ko")]
-    _, events = await run(A.ActionUpdateLanguage(), tracker("ok", language="en", language_clear=False,
-                                                             slots={"language": "ko"}))
+    _, events = await run(
+        A.ActionUpdateLanguage(),
+        tracker("ok", language="en", language_clear=False, slots={"language": "ko"}),
+    )
     assert events == []
-    _, events = await run(A.ActionUpdateLanguage(), tracker('/change_language{"language":"vi"}',
-                                                             slots={"language": "ko"}))
+    _, events = await run(
+        A.ActionUpdateLanguage(),
+        tracker('/change_language{"language":"vi"}', slots={"language": "ko"}),
+    )
     assert events == []
 
 
@@ -52,13 +66,16 @@ async def test_greet_offers_the_language_menu() -> None:
 
 
 async def test_emergency_comes_first_and_in_the_conversation_language() -> None:
-    messages, events = await run(A.ActionEmergency(), tracker("fire!", "emergency", slots={"language": "vi"},
-                                                              language="id"))
+    messages, events = await run(
+        A.ActionEmergency(), tracker("fire!", "emergency", slots={"language": "vi"}, language="id")
+    )
     assert messages[0]["text"].splitlines()[0].count("110") == 1 and "119" in messages[0]["text"]
     assert events == []
 
 
-@pytest.mark.parametrize(("code", "word"), [("ko", "한국어"), ("ja-easy", "やさしい"), ("ne", "नेपाली")])
+@pytest.mark.parametrize(
+    ("code", "word"), [("ko", "한국어"), ("ja-easy", "やさしい"), ("ne", "नेपाली")]
+)
 async def test_change_language_by_entity(code: str, word: str) -> None:
     t = tracker("x", "change_language", entities=[{"entity": "language", "value": code}])
     messages, events = await run(A.ActionChangeLanguage(), t)
@@ -72,24 +89,34 @@ async def test_change_language_without_entity_shows_menu() -> None:
 
 
 async def test_faq_answer_by_response_selector() -> None:
-    selector = {"faq": {"response": {"intent_response_key": "faq/garbage_disposal", "confidence": 0.9}}}
-    messages, events = await run(A.ActionAnswerFaq(), tracker("gomi?", "faq", response_selector=selector,
-                                                               slots={"language": "en"}))
+    selector = {
+        "faq": {"response": {"intent_response_key": "faq/garbage_disposal", "confidence": 0.9}}
+    }
+    messages, events = await run(
+        A.ActionAnswerFaq(),
+        tracker("gomi?", "faq", response_selector=selector, slots={"language": "en"}),
+    )
     assert "morning" in texts(messages)
     assert SlotSet("topic", "garbage_disposal") in events
     assert messages[-1]["buttons"][-1]["payload"] == "/human_handoff"
 
 
 async def test_faq_answer_by_button() -> None:
-    t = tracker('/faq{"topic": "earthquake"}', "faq", entities=[{"entity": "topic", "value": "earthquake"}],
-                slots={"language": "ja"})
+    t = tracker(
+        '/faq{"topic": "earthquake"}',
+        "faq",
+        entities=[{"entity": "topic", "value": "earthquake"}],
+        slots={"language": "ja"},
+    )
     messages, _ = await run(A.ActionAnswerFaq(), t)
     assert "揺れ" in texts(messages)
 
 
 async def test_unsure_faq_is_not_guessed() -> None:
     selector = {"faq": {"response": {"intent_response_key": "faq/taxes", "confidence": 0.1}}}
-    messages, events = await run(A.ActionAnswerFaq(), tracker("hmm", "faq", response_selector=selector))
+    messages, events = await run(
+        A.ActionAnswerFaq(), tracker("hmm", "faq", response_selector=selector)
+    )
     assert "didn't understand" in texts(messages)
     assert events == []
 
@@ -101,22 +128,37 @@ async def test_language_not_answered_yet_is_said_once_in_english_and_easy_japane
     assert "Indonesian" in messages[0]["text"]
     assert "インドネシア" in messages[1]["text"]
     assert SlotSet("language_notice", "id") in events
-    t = tracker("pajak", "faq", response_selector=selector, slots={"language": "id", "language_notice": "id"},
-                language="id")
+    t = tracker(
+        "pajak",
+        "faq",
+        response_selector=selector,
+        slots={"language": "id", "language_notice": "id"},
+        language="id",
+    )
     messages, _ = await run(A.ActionAnswerFaq(), t)
     assert "Indonesian" not in texts(messages)
     assert len(messages) == 2  # the answer in English and in Easy Japanese
 
 
-@pytest.mark.parametrize(("problem", "key_text"), [("empty", "empty"), ("no_words", "only read words")])
+@pytest.mark.parametrize(
+    ("problem", "key_text"), [("empty", "empty"), ("no_words", "only read words")]
+)
 async def test_messages_without_words(problem: str, key_text: str) -> None:
-    messages, _ = await run(A.ActionOutOfScope(), tracker("", "out_of_scope", input_problem=problem))
+    messages, _ = await run(
+        A.ActionOutOfScope(), tracker("", "out_of_scope", input_problem=problem)
+    )
     assert key_text in texts(messages)
 
 
 async def test_long_message_gets_a_note_before_the_answer() -> None:
     selector = {"faq": {"response": {"intent_response_key": "faq/taxes", "confidence": 0.9}}}
-    t = tracker("tax " * 1000, "faq", response_selector=selector, input_problem="too_long", slots={"language": "en"})
+    t = tracker(
+        "tax " * 1000,
+        "faq",
+        response_selector=selector,
+        input_problem="too_long",
+        slots={"language": "en"},
+    )
     messages, _ = await run(A.ActionAnswerFaq(), t)
     assert "long" in messages[0]["text"]
 

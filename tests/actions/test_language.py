@@ -10,17 +10,17 @@ from actions.language import next_language, reply_language
 @pytest.mark.parametrize(
     ("current", "detected", "clear", "hint", "expected"),
     [
-        (None, "ko", True, None, "ko"),          # first clear message sets it
-        (None, "en", False, None, None),         # "ok" first: nothing yet
-        (None, "en", False, "pt", "pt"),         # ...unless the platform hints
-        (None, "und", False, "xx", None),        # an unknown hint is ignored
-        ("vi", "en", False, None, "vi"),         # "ok" never changes it
-        ("vi", "und", False, None, "vi"),        # "👍", "110"
-        ("vi", "ja", True, None, "ja"),          # a clear message in another language does
+        (None, "ko", True, None, "ko"),  # first clear message sets it
+        (None, "en", False, None, None),  # "ok" first: nothing yet
+        (None, "en", False, "pt", "pt"),  # ...unless the platform hints
+        (None, "und", False, "xx", None),  # an unknown hint is ignored
+        ("vi", "en", False, None, "vi"),  # "ok" never changes it
+        ("vi", "und", False, None, "vi"),  # "👍", "110"
+        ("vi", "ja", True, None, "ja"),  # a clear message in another language does
         ("ja-easy", "ja", True, None, "ja-easy"),  # Japanese keeps Easy Japanese
-        ("en", "id", True, None, "id"),          # a language not answered yet is still noted
-        ("en", "klingon", True, None, "en"),     # not a contract code
-        ("zh", "zh", True, "ko", "zh"),          # the hint counts for the first message only
+        ("en", "id", True, None, "id"),  # a language not answered yet is still noted
+        ("en", "klingon", True, None, "en"),  # not a contract code
+        ("zh", "zh", True, "ko", "zh"),  # the hint counts for the first message only
     ],
 )
 def test_next_language(current, detected, clear, hint, expected) -> None:

@@ -33,7 +33,9 @@ class Assistant:
 
     def post(self, path: str, body: dict, timeout: float = 60) -> object:
         request = urllib.request.Request(
-            self.base + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+            self.base + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
@@ -59,13 +61,32 @@ def _start(tmp: Path, center: str) -> tuple[subprocess.Popen, str]:
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
     )
-    env = dict(os.environ, CENTER=center, PYTHONPATH=str(ROOT), SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(
+        os.environ,
+        CENTER=center,
+        PYTHONPATH=str(ROOT),
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
     log = (tmp / "assistant.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.run", "--port", str(rasa_port), "--actions-port", str(actions_port),
-         "--endpoints", str(endpoints)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "bot.run",
+            "--port",
+            str(rasa_port),
+            "--actions-port",
+            str(actions_port),
+            "--endpoints",
+            str(endpoints),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{rasa_port}"
     deadline = time.monotonic() + 400

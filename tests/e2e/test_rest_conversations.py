@@ -23,9 +23,17 @@ def buttons_of(replies: list[dict]) -> list[dict]:
 
 @pytest.mark.parametrize(
     ("text", "language"),
-    [("在留カードをなくしました", "ja"), ("在留卡丢了怎么办", "zh"), ("재류카드를 잃어버렸어요", "ko"),
-     ("paano po mag renew ng visa", "tl"), ("tôi muốn gia hạn visa", "vi"), ("मेरो कार्ड हरायो", "ne"),
-     ("como faço pra renovar o visto", "pt"), ("where is the city office", "en"), ("👍", "und")],
+    [
+        ("在留カードをなくしました", "ja"),
+        ("在留卡丢了怎么办", "zh"),
+        ("재류카드를 잃어버렸어요", "ko"),
+        ("paano po mag renew ng visa", "tl"),
+        ("tôi muốn gia hạn visa", "vi"),
+        ("मेरो कार्ड हरायो", "ne"),
+        ("como faço pra renovar o visto", "pt"),
+        ("where is the city office", "en"),
+        ("👍", "und"),
+    ],
 )
 def test_parse_result_has_language(assistant, text: str, language: str) -> None:
     result = assistant.parse(text)
@@ -90,7 +98,11 @@ def test_emergency_in_the_conversation_language(assistant) -> None:
 
 
 def test_guidebook_answers_in_several_languages(assistant) -> None:
-    for text, word in [("ゴミの出し方を教えて", "朝"), ("垃圾怎么扔", "早上"), ("gomi rules?", "morning")]:
+    for text, word in [
+        ("ゴミの出し方を教えて", "朝"),
+        ("垃圾怎么扔", "早上"),
+        ("gomi rules?", "morning"),
+    ]:
         replies = assistant.say(new_resident(), text)
         assert word in text_of(replies), text
 

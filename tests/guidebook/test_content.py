@@ -36,9 +36,17 @@ def all_texts(renderer: Renderer):
     g = renderer.guidebook
     for lang in ANSWERED:
         for topic in g.topics:
-            yield lang, f"answers/{lang}.yml: {topic}", renderer._fill(g.answers[lang][topic]["text"], lang)
+            yield (
+                lang,
+                f"answers/{lang}.yml: {topic}",
+                renderer._fill(g.answers[lang][topic]["text"], lang),
+            )
         for key, text in g.messages[lang]["messages"].items():
-            yield lang, f"messages/{lang}.yml: {key}", renderer._fill(text, lang, language_name="X", chapter="Y")
+            yield (
+                lang,
+                f"messages/{lang}.yml: {key}",
+                renderer._fill(text, lang, language_name="X", chapter="Y"),
+            )
 
 
 def test_topics_are_the_contracts() -> None:
@@ -88,7 +96,9 @@ def test_chinese_answers_use_no_kana_outside_brackets(renderer: Renderer) -> Non
 
 def test_easy_japanese_gives_readings_and_no_honorifics(renderer: Renderer) -> None:
     g = renderer.guidebook
-    texts = [e["text"] for e in g.answers["ja-easy"].values()] + list(g.messages["ja-easy"]["messages"].values())
+    texts = [e["text"] for e in g.answers["ja-easy"].values()] + list(
+        g.messages["ja-easy"]["messages"].values()
+    )
     for text in texts:
         for run in re.finditer(r"[\u4e00-\u9fff々]+", text):
             after = text[run.end() : run.end() + 1]
@@ -104,8 +114,14 @@ def test_emergency_message_names_110_and_119_first(renderer: Renderer) -> None:
 
 
 def test_switching_centers_changes_what_answers_say() -> None:
-    miyagi = Renderer(load_guidebook(GUIDEBOOK, "miyagi")).answer("consultation_services", "en")[0].text
-    musashino = Renderer(load_guidebook(GUIDEBOOK, "musashino")).answer("consultation_services", "en")[0].text
+    miyagi = (
+        Renderer(load_guidebook(GUIDEBOOK, "miyagi")).answer("consultation_services", "en")[0].text
+    )
+    musashino = (
+        Renderer(load_guidebook(GUIDEBOOK, "musashino"))
+        .answer("consultation_services", "en")[0]
+        .text
+    )
     assert "022-275-9990" in miyagi and "0422-36-4511" not in miyagi
     assert "0422-36-4511" in musashino and "022-275" not in musashino
 

@@ -80,7 +80,12 @@ def test_universal_words_are_never_clear(identifier: LanguageIdentifier, text: s
 
 
 @pytest.mark.parametrize(
-    "text", ["I lost my residence card, what should I do?", "在留カードをなくしました", "재류카드를 잃어버렸어요"]
+    "text",
+    [
+        "I lost my residence card, what should I do?",
+        "在留カードをなくしました",
+        "재류카드를 잃어버렸어요",
+    ],
 )
 def test_full_sentences_are_clear(identifier: LanguageIdentifier, text: str) -> None:
     assert identifier.detect(text).clear

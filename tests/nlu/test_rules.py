@@ -17,9 +17,19 @@ def classify(text: str) -> Message:
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("/start", "greet"), ("/help", "help"), ("/human", "human_handoff"),
-     ("/lang", "change_language"), ("/LANG ko", "change_language"), ("/start@center_bot", "greet"),
-     ("👍", "affirm"), ("👍🏽", "affirm"), ("🙏🙏", "thanks"), ("👋", "greet"), ("🆘", "emergency")],
+    [
+        ("/start", "greet"),
+        ("/help", "help"),
+        ("/human", "human_handoff"),
+        ("/lang", "change_language"),
+        ("/LANG ko", "change_language"),
+        ("/start@center_bot", "greet"),
+        ("👍", "affirm"),
+        ("👍🏽", "affirm"),
+        ("🙏🙏", "thanks"),
+        ("👋", "greet"),
+        ("🆘", "emergency"),
+    ],
 )
 def test_commands_and_emoji(text: str, intent: str) -> None:
     message = classify(text)
@@ -33,8 +43,17 @@ def test_lang_command_names_the_language() -> None:
     assert classify("/lang klingon").get("entities") == []
 
 
-@pytest.mark.parametrize(("text", "problem"), [("", "empty"), ("  \n\t", "empty"), ("\x00\x1b", "empty"),
-                                               ("😀🎉", "no_words"), ("?!…", "no_words"), ("👍🙏", "no_words")])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "empty"),
+        ("  \n\t", "empty"),
+        ("\x00\x1b", "empty"),
+        ("😀🎉", "no_words"),
+        ("?!…", "no_words"),
+        ("👍🙏", "no_words"),
+    ],
+)
 def test_messages_without_words(text: str, problem: str) -> None:
     message = classify(text)
     assert message.get("intent")["name"] == "out_of_scope"
@@ -55,9 +74,18 @@ def test_ordinary_text_is_left_alone() -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("English please", "en"), ("한국어로 해주세요", "ko"), ("cho tôi tiếng Việt", "vi"),
-     ("やさしい日本語でお願いします", "ja-easy"), ("日本語でいい", "ja"), ("pode falar português?", "pt"),
-     ("नेपालीमा बोल्नुस्", "ne"), ("能说中文吗", "zh"), ("tagalog po", "tl"), ("英語で", "en")],
+    [
+        ("English please", "en"),
+        ("한국어로 해주세요", "ko"),
+        ("cho tôi tiếng Việt", "vi"),
+        ("やさしい日本語でお願いします", "ja-easy"),
+        ("日本語でいい", "ja"),
+        ("pode falar português?", "pt"),
+        ("नेपालीमा बोल्नुस्", "ne"),
+        ("能说中文吗", "zh"),
+        ("tagalog po", "tl"),
+        ("英語で", "en"),
+    ],
 )
 def test_change_language_names_the_language(text: str, code: str) -> None:
     message = Message(data={TEXT: text, "intent": {"name": "change_language", "confidence": 0.9}})
@@ -67,7 +95,12 @@ def test_change_language_names_the_language(text: str, code: str) -> None:
 
 def test_a_language_entity_from_the_model_is_kept() -> None:
     entity = {"entity": "language", "value": "ko", "start": 0, "end": 6}
-    message = Message(data={TEXT: "Korean", "intent": {"name": "change_language", "confidence": 0.9},
-                            "entities": [entity]})
+    message = Message(
+        data={
+            TEXT: "Korean",
+            "intent": {"name": "change_language", "confidence": 0.9},
+            "entities": [entity],
+        }
+    )
     RuleClassifier(RuleClassifier.get_default_config()).process([message])
     assert message.get("entities") == [entity]
