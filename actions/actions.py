@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Any
@@ -14,8 +15,11 @@ from actions.language import next_language, reply_language
 from bot.guidebook import Renderer, Reply, load_guidebook
 from bot.languages import ANSWERED, NOT_YET_ANSWERED
 from bot.settings import Settings
+from bot.unanswered import log_for
 
-# Below these confidences the assistant says it did not understand, rather than guess.
+logger = logging.getLogger(__name__)
+
+# Below these confidences the assistant does not guess: it offers the nearest topics.
 INTENT_THRESHOLD = 0.40
 TOPIC_THRESHOLD = 0.30
 
@@ -34,14 +38,69 @@ def send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
         dispatcher.utter_message(text=reply.text, buttons=[b.as_dict() for b in reply.buttons])
 
 
+def understood(tracker: Tracker) -> bool:
+    intent = tracker.latest_message.get("intent") or {}
+    return (intent.get("confidence") or 0.0) >= INTENT_THRESHOLD
+
+
+def topic_guesses(tracker: Tracker) -> list[tuple[str, float]]:
+    """The nearest guidebook topics of the latest message, best first."""
+    selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+    topics = renderer().guidebook.topics
+    guesses = []
+    for item in selected.get("ranking") or []:
+        key = item.get("intent_response_key") or ""
+        topic = key.split("/", 1)[1] if key.startswith("faq/") else None
+        if topic in topics:
+            guesses.append((topic, float(item.get("confidence") or 0.0)))
+    return guesses
+
+
+def record_unanswered(tracker: Tracker) -> None:
+    """Keeps the message for `make report`; a database problem never costs the reply."""
+    settings = Settings.from_env()
+    message = tracker.latest_message
+    try:
+        log_for(settings.database_url).record(
+            settings.center,
+            message.get("language") or "und",
+            message.get("text") or "",
+            topic_guesses(tracker),
+        )
+    except Exception:  # noqa: BLE001 - the resident's reply matters more than the log
+        logger.exception("Could not record an unanswered question")
+
+
 class GuidebookAction(Action, ABC):
-    """An action that answers in the conversation's language."""
+    """An action that answers in the conversation's language, or admits it is unsure."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """Every action names itself."""
+
+    @abstractmethod
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str
+    ) -> list[EventType]:
+        """The reply itself, once the message is understood."""
 
     def language(self, tracker: Tracker) -> str:
         return reply_language(tracker.get_slot("language"), tracker.latest_message)
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = self.preface(dispatcher, tracker)
+        lang = self.language(tracker)
+        if not understood(tracker):
+            return events + self.unsure(dispatcher, tracker, lang)
+        replied = self.respond(dispatcher, tracker, lang)
+        if tracker.get_slot("misses") and not any(e.get("name") == "misses" for e in replied):
+            replied.append(SlotSet("misses", 0))
+        return events + replied
+
     def preface(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        """Notes that come before any reply: a language not answered yet (once), a long message."""
+        """Notes before any reply: a language not answered yet (once), a very long message."""
         events: list[EventType] = []
         lang = self.language(tracker)
         if lang in NOT_YET_ANSWERED and tracker.get_slot("language_notice") != lang:
@@ -51,26 +110,19 @@ class GuidebookAction(Action, ABC):
             send(dispatcher, renderer().say("too_long", lang, consultant=True))
         return events
 
-    @abstractmethod
-    def name(self) -> str:
-        """Every action names itself."""
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events = self.preface(dispatcher, tracker)
-        return events + self.respond(dispatcher, tracker, self.language(tracker))
-
-    def respond(
+    def unsure(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str
     ) -> list[EventType]:
-        """The reply itself; actions that need no preface override `run` instead."""
-        return []
-
-
-def understood(tracker: Tracker) -> bool:
-    intent = tracker.latest_message.get("intent") or {}
-    return (intent.get("confidence") or 0.0) >= INTENT_THRESHOLD
+        """Offers the three nearest topics and a consultant; after a second miss in a row,
+        offers the consultant directly. The message is kept for `make report`."""
+        record_unanswered(tracker)
+        guesses = [topic for topic, _ in topic_guesses(tracker)[:3]]
+        if tracker.get_slot("misses") or not guesses:
+            send(dispatcher, renderer().say("still_not_understood", lang))
+            send(dispatcher, renderer().say("human_handoff", lang, consultant=True))
+            return [SlotSet("misses", 0)]
+        send(dispatcher, renderer().did_you_mean(guesses, lang))
+        return [SlotSet("misses", 1)]
 
 
 class ActionUpdateLanguage(Action):
@@ -87,9 +139,8 @@ class ActionUpdateLanguage(Action):
             return []
         current = tracker.get_slot("language")
         hint = (message.get("metadata") or {}).get("language_hint")
-        new = next_language(
-            current, message.get("language"), bool(message.get("language_clear")), hint
-        )
+        clear = bool(message.get("language_clear"))
+        new = next_language(current, message.get("language"), clear, hint)
         return [SlotSet("language", new)] if new != current else []
 
 
@@ -112,9 +163,8 @@ class ActionSmallTalk(GuidebookAction):
 
     def respond(self, dispatcher, tracker, lang):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent not in SMALL_TALK or not understood(tracker):
-            send(dispatcher, renderer().say("not_understood", lang, consultant=True))
-            return []
+        if intent not in SMALL_TALK:
+            return self.unsure(dispatcher, tracker, lang)
         consultant = intent in ("bot_challenge", "help")
         send(dispatcher, renderer().say(intent, lang, consultant=consultant))
         return []
@@ -127,7 +177,10 @@ class ActionChangeLanguage(GuidebookAction):
         return "action_change_language"
 
     async def run(self, dispatcher, tracker, domain):
-        asked: str | None = next(
+        return self.respond(dispatcher, tracker, self.language(tracker))
+
+    def respond(self, dispatcher, tracker, lang):
+        asked = next(
             (
                 e.get("value")
                 for e in tracker.latest_message.get("entities", [])
@@ -138,7 +191,7 @@ class ActionChangeLanguage(GuidebookAction):
         if asked:
             send(dispatcher, renderer().say("language_changed", asked))
             return [SlotSet("language", asked), SlotSet("language_notice", None)]
-        send(dispatcher, renderer().say("language_menu", self.language(tracker), menu=True))
+        send(dispatcher, renderer().say("language_menu", lang, menu=True))
         return []
 
 
@@ -149,8 +202,11 @@ class ActionEmergency(GuidebookAction):
         return "action_emergency"
 
     async def run(self, dispatcher, tracker, domain):
-        # No preface: nothing may come before the emergency numbers.
-        send(dispatcher, renderer().say("emergency", self.language(tracker), consultant=True))
+        # Nothing comes before the emergency numbers, and nothing stops them.
+        return self.respond(dispatcher, tracker, self.language(tracker))
+
+    def respond(self, dispatcher, tracker, lang):
+        send(dispatcher, renderer().say("emergency", lang, consultant=True))
         return []
 
 
@@ -166,7 +222,7 @@ class ActionHumanHandoff(GuidebookAction):
 
 
 class ActionOutOfScope(GuidebookAction):
-    """Out of scope, not understood, empty or wordless messages: a clear, polite reply."""
+    """Out of scope, empty or wordless messages: a clear, polite reply."""
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -174,12 +230,10 @@ class ActionOutOfScope(GuidebookAction):
     def respond(self, dispatcher, tracker, lang):
         problem = tracker.latest_message.get("input_problem")
         if problem in ("empty", "no_words"):
-            key = problem
-        elif understood(tracker):
-            key = "out_of_scope"
-        else:
-            key = "not_understood"
-        send(dispatcher, renderer().say(key, lang, consultant=key != "empty"))
+            send(dispatcher, renderer().say(problem, lang, consultant=problem == "no_words"))
+            return []
+        record_unanswered(tracker)
+        send(dispatcher, renderer().say("out_of_scope", lang, consultant=True))
         return []
 
 
@@ -189,26 +243,38 @@ class ActionAnswerFaq(GuidebookAction):
     def name(self) -> str:
         return "action_answer_faq"
 
+    async def run(self, dispatcher, tracker, domain):
+        if chosen_topic(tracker):  # a button: nothing to understand
+            events = self.preface(dispatcher, tracker)
+            return events + self.respond(dispatcher, tracker, self.language(tracker))
+        return await super().run(dispatcher, tracker, domain)
+
     def respond(self, dispatcher, tracker, lang):
-        topic = self.topic(tracker)
+        topic = chosen_topic(tracker) or recognised_topic(tracker)
         if topic is None:
-            send(dispatcher, renderer().say("not_understood", lang, consultant=True))
-            return []
+            return self.unsure(dispatcher, tracker, lang)
         send(dispatcher, renderer().answer(topic, lang))
         return [SlotSet("topic", topic)]
 
-    @staticmethod
-    def topic(tracker: Tracker) -> str | None:
-        topics = renderer().guidebook.topics
-        for entity in tracker.latest_message.get("entities", []):
-            if entity.get("entity") == "topic" and entity.get("value") in topics:
-                return entity["value"]
-        if not understood(tracker):
-            return None
-        selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
-        response = selected.get("response") or {}
-        key = response.get("intent_response_key") or ""
-        topic = key.split("/", 1)[1] if key.startswith("faq/") else None
-        if topic in topics and (response.get("confidence") or 0.0) >= TOPIC_THRESHOLD:
-            return topic
-        return None
+
+def chosen_topic(tracker: Tracker) -> str | None:
+    """The topic of a related-topic or did-you-mean button."""
+    topics = renderer().guidebook.topics
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "topic" and entity.get("value") in topics:
+            return entity["value"]
+    return None
+
+
+def recognised_topic(tracker: Tracker) -> str | None:
+    """The response selector's topic, when it is confident enough."""
+    selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+    response = selected.get("response") or {}
+    key = response.get("intent_response_key") or ""
+    topic = key.split("/", 1)[1] if key.startswith("faq/") else None
+    if (
+        topic in renderer().guidebook.topics
+        and (response.get("confidence") or 0.0) >= TOPIC_THRESHOLD
+    ):
+        return topic
+    return None

@@ -92,6 +92,16 @@ class Renderer:
         ]
         return [Reply(texts[0]), Reply(texts[1], (self.consultant_button("en"),))]
 
+    def did_you_mean(self, topics: list[str], conversation: str | None) -> list[Reply]:
+        """The nearest topics as buttons, and a consultant, when the assistant is unsure."""
+        replies = []
+        for lang in reply_languages(conversation):
+            buttons = tuple(
+                Button(self.guidebook.answers[lang][t]["title"], topic_payload(t)) for t in topics
+            ) + (self.consultant_button(lang),)
+            replies.append(Reply(self.message("did_you_mean", lang), buttons))
+        return self._merge(replies)
+
     def answer(self, topic_id: str, conversation: str | None) -> list[Reply]:
         """The guidebook answer to a topic, with its chapter, related topics and, for
         sensitive topics, the offer of a consultant."""

@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as A
+from bot.unanswered import UnansweredLog
 
 
 def tracker(
@@ -112,13 +113,82 @@ async def test_faq_answer_by_button() -> None:
     assert "揺れ" in texts(messages)
 
 
-async def test_unsure_faq_is_not_guessed() -> None:
-    selector = {"faq": {"response": {"intent_response_key": "faq/taxes", "confidence": 0.1}}}
-    messages, events = await run(
-        A.ActionAnswerFaq(), tracker("hmm", "faq", response_selector=selector)
+RANKING = [
+    {"intent_response_key": "faq/taxes", "confidence": 0.12},
+    {"intent_response_key": "faq/national_pension", "confidence": 0.1},
+    {"intent_response_key": "faq/pension_lump_sum", "confidence": 0.08},
+    {"intent_response_key": "faq/health_insurance", "confidence": 0.05},
+]
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+async def test_unsure_offers_three_topics_then_a_consultant(database) -> None:
+    selector = {
+        "faq": {
+            "response": {"intent_response_key": "faq/taxes", "confidence": 0.12},
+            "ranking": RANKING,
+        }
+    }
+    t = tracker("money thing??", "faq", response_selector=selector, slots={"language": "en"})
+    messages, events = await run(A.ActionAnswerFaq(), t)
+    payloads = [b["payload"] for b in messages[-1]["buttons"]]
+    assert payloads == [
+        '/faq{"topic": "taxes"}',
+        '/faq{"topic": "national_pension"}',
+        '/faq{"topic": "pension_lump_sum"}',
+        "/human_handoff",
+    ]
+    assert events == [SlotSet("misses", 1)]
+    # A second miss in a row: the consultant directly.
+    t = tracker(
+        "still money??", "faq", response_selector=selector, slots={"language": "en", "misses": 1}
     )
-    assert "didn't understand" in texts(messages)
-    assert events == []
+    messages, events = await run(A.ActionAnswerFaq(), t)
+    assert "still" in messages[0]["text"] and "022-275-9990" in texts(messages)
+    assert events == [SlotSet("misses", 0)]
+    questions = UnansweredLog(database).questions()
+    assert [(q.text, q.language, q.nearest) for q in questions] == [
+        ("money thing??", "en", "taxes"),
+        ("still money??", "en", "taxes"),
+    ]
+    assert [t for t, _ in questions[0].guesses] == ["taxes", "national_pension", "pension_lump_sum"]
+
+
+async def test_low_intent_confidence_is_unsure_whatever_the_intent(database) -> None:
+    selector = {"faq": {"ranking": RANKING}}
+    messages, events = await run(
+        A.ActionGreet(), tracker("hmm", "greet", 0.2, response_selector=selector)
+    )
+    assert "not sure" in messages[0]["text"]
+    assert events == [SlotSet("misses", 1)]
+
+
+async def test_an_answer_resets_the_misses(database) -> None:
+    selector = {
+        "faq": {
+            "response": {"intent_response_key": "faq/taxes", "confidence": 0.9},
+            "ranking": RANKING,
+        }
+    }
+    t = tracker("tax", "faq", response_selector=selector, slots={"language": "en", "misses": 1})
+    _, events = await run(A.ActionAnswerFaq(), t)
+    assert SlotSet("misses", 0) in events
+
+
+async def test_emergency_is_never_gated_by_confidence() -> None:
+    messages, _ = await run(A.ActionEmergency(), tracker("help fire", "emergency", 0.1))
+    assert "110" in messages[0]["text"]
+
+
+async def test_out_of_scope_is_recorded(database) -> None:
+    await run(A.ActionOutOfScope(), tracker("best ramen in town?", "out_of_scope", 0.9))
+    assert [q.text for q in UnansweredLog(database).questions()] == ["best ramen in town?"]
 
 
 async def test_language_not_answered_yet_is_said_once_in_english_and_easy_japanese() -> None:

@@ -67,6 +67,7 @@ def _start(tmp: Path, center: str) -> tuple[subprocess.Popen, str]:
         PYTHONPATH=str(ROOT),
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         RASA_TELEMETRY_ENABLED="false",
+        DATABASE_URL=f"sqlite:///{tmp / 'state.db'}",
         TF_CPP_MIN_LOG_LEVEL="2",
     )
     log = (tmp / "assistant.log").open("w")
