@@ -42,7 +42,9 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 install: $(VENV)/.installed  ## Install the locked environment into .venv
 
 $(MODEL_STAMP): $(VENV)/.installed
-	$(RASA) train --domain domain.yml --data nlu_data --config config.yml --out models --fixed-model-name assistant
+	@start=$$(date +%s); \
+	$(RASA) train --domain domain.yml --data nlu_data --config config.yml --out models --fixed-model-name assistant && \
+	echo $$(( $$(date +%s) - start )) > models/training_seconds
 	@rm -f models/.fingerprint-* && touch $(MODEL_STAMP)
 
 train: $(MODEL_STAMP)  ## Train the model when the data, config or code changed

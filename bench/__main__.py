@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import langid
+from bench import langid, nlu
 
 
 def main() -> int:
-    results = {"language identification": langid.run()}
+    results = {"language identification": langid.run(), "intents and topics": nlu.run()}
     print(
         "\nSummary: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results.items())
     )

@@ -1,0 +1,132 @@
+"""Intent and topic accuracy of the trained model on the held-out set, beside a TF-IDF baseline.
+
+The held-out set (bench/data/nlu_heldout/<lang>.tsv: 5 messages a topic and 4 a core
+intent per language) was written apart from the training data and is never trained on.
+The baseline is what a plain system would do: TF-IDF over character 1-4-grams of the same
+training data, answering with the label of the nearest training example.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections import Counter
+from pathlib import Path
+
+from bench.tables import pct, table
+from bot.nlu.training_data import read_examples
+from bot.settings import ROOT
+
+HELDOUT = Path(__file__).parent / "data" / "nlu_heldout"
+MODEL = ROOT / "models" / "assistant.tar.gz"
+TARGET_OVERALL, TARGET_EACH = 0.95, 0.92
+
+
+def load_heldout() -> list[tuple[str, str, str]]:
+    rows = []
+    for path in sorted(HELDOUT.glob("*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                label, text = line.split("\t", 1)
+                rows.append((path.stem, label.strip(), text.strip()))
+    return rows
+
+
+def label_of(parse: dict) -> str:
+    intent = (parse.get("intent") or {}).get("name") or ""
+    if intent == "faq":
+        response = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+        return response.get("intent_response_key") or "faq"
+    return intent
+
+
+def model_predictions(texts: list[str]) -> list[str]:
+    logging.disable(logging.WARNING)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+
+    async def parse_all() -> list[str]:
+        return [label_of(await agent.parse_message(t)) for t in texts]
+
+    return asyncio.run(parse_all())
+
+
+def baseline_predictions(texts: list[str]) -> list[str]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    train = list(read_examples())
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
+    matrix = vectorizer.fit_transform([e.text.lower() for e in train])
+    queries = vectorizer.transform([t.lower() for t in texts])
+    nearest = (queries @ matrix.T).toarray().argmax(axis=1)
+    return [train[i].intent for i in nearest]
+
+
+def training_seconds() -> str:
+    path = ROOT / "models" / "training_seconds"
+    return (
+        f"{int(path.read_text())} s"
+        if path.exists()
+        else "unknown (trained before timing was kept)"
+    )
+
+
+def run() -> bool:
+    rows = load_heldout()
+    if not rows or not MODEL.exists():
+        print("\nNLU: no held-out set or no trained model; skipped")
+        return False
+    texts = [t for _, _, t in rows]
+    ours = model_predictions(texts)
+    base = baseline_predictions(texts)
+
+    total, ok, ok_base = Counter(), Counter(), Counter()
+    topic_total, topic_ok = Counter(), Counter()
+    confused: Counter = Counter()
+    for (lang, label, _), p, b in zip(rows, ours, base, strict=True):
+        total[lang] += 1
+        ok[lang] += p == label
+        ok_base[lang] += b == label
+        topic_total[label] += 1
+        topic_ok[label] += p == label
+        if p != label:
+            confused[(label, p)] += 1
+
+    n = sum(total.values())
+    body = [
+        [lang, total[lang], pct(ok[lang], total[lang]), pct(ok_base[lang], total[lang])]
+        for lang in sorted(total)
+    ]
+    body.append(["all", n, pct(sum(ok.values()), n), pct(sum(ok_base.values()), n)])
+    print(f"\nIntent and topic accuracy: {HELDOUT.relative_to(ROOT)} (held out), per language")
+    print(table(["language", "messages", "model", "TF-IDF 1-NN"], body))
+
+    worst = sorted(topic_total, key=lambda t: topic_ok[t] / topic_total[t])[:12]
+    print("\nThe least accurate labels (all languages)")
+    print(
+        table(
+            ["label", "messages", "model"],
+            [[t, topic_total[t], pct(topic_ok[t], topic_total[t])] for t in worst],
+        )
+    )
+
+    print("\nMost confused pairs")
+    print(
+        table(
+            ["truth", "predicted", "times"], [[a, b, c] for (a, b), c in confused.most_common(12)]
+        )
+    )
+    print(f"\nTraining time of the current model (make train, 2 cores): {training_seconds()}")
+
+    overall = sum(ok.values()) / n
+    worst_lang = min(ok[lang] / total[lang] for lang in total)
+    passed = overall >= TARGET_OVERALL and worst_lang >= TARGET_EACH
+    print(
+        f"Target: >= {TARGET_OVERALL:.0%} overall, >= {TARGET_EACH:.0%} per language, above the baseline: "
+        f"{'met' if passed else 'NOT met'} ({overall:.1%} overall, worst language {worst_lang:.1%}, "
+        f"baseline {sum(ok_base.values()) / n:.1%})"
+    )
+    return passed
