@@ -3,7 +3,8 @@
 The language comes from `LanguageDetector`, earlier in the pipeline.
 - ja: MeCab (fugashi) with the unidic-lite dictionary; lemmas for conjugated words.
 - zh: jieba's dictionary-based segmentation.
-- en, pt, es, id, tl, vi, ne: spaCy's rule-based tokenizers for each language.
+- en, pt, es, id, tl, vi, ne: spaCy's rule-based tokenizers for each language; the
+  Latin-script ones give accent-folded lemmas ("không" and "khong" featurize alike).
 - ko, th, my and anything else: words between spaces and punctuation; the character
   n-gram featurizer carries Korean particles and unspaced Thai and Burmese.
 Only the first `max_characters` of a message are read: a 10,000-character message
@@ -73,15 +74,23 @@ def _chinese() -> Splitter:
     return split
 
 
+def fold(word: str) -> str:
+    """Lower case without accents or tone marks: residents often type "khong" for "không"."""
+    decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
 def _spacy(code: str) -> Splitter:
     import spacy
 
     config = {"nlp": {"tokenizer": {"use_pyvi": False}}} if code == "vi" else None
     nlp = spacy.blank(code, config=config) if config else spacy.blank(code)
     tokenizer = nlp.tokenizer
+    # Accent-folded lemmas for Latin-script languages; Devanagari keeps its vowel signs.
+    folding = code != "ne"
 
     def split(text: str) -> list[Token]:
-        return [Token(t.text, t.idx) for t in tokenizer(text)]
+        return [Token(t.text, t.idx, lemma=fold(t.text) if folding else None) for t in tokenizer(text)]
 
     return split
 

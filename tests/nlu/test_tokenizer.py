@@ -65,3 +65,11 @@ def test_emoji_only_is_one_token(tokenizer) -> None:
 def test_long_messages_are_cut(tokenizer) -> None:
     tokens = words(tokenizer, "word " * 5000, "en")
     assert len(tokens) == 400
+
+
+def test_latin_lemmas_are_accent_folded(tokenizer) -> None:
+    for text, language in [("Tôi không được", "vi"), ("toi khong duoc", "vi")]:
+        message = Message(data={TEXT: text, LANGUAGE: language})
+        assert [t.lemma for t in tokenizer.tokenize(message, TEXT)] == ["toi", "khong", "duoc"]
+    message = Message(data={TEXT: "Não sei", LANGUAGE: "pt"})
+    assert [t.lemma for t in tokenizer.tokenize(message, TEXT)] == ["nao", "sei"]
