@@ -42,9 +42,13 @@ def label_of(parse: dict) -> str:
 
 
 def model_predictions(texts: list[str]) -> list[str]:
-    logging.disable(logging.WARNING)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.ERROR)
+    configure_structlog(logging.ERROR)
 
     agent = Agent.load(str(MODEL))
 

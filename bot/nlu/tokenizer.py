@@ -90,7 +90,9 @@ def _spacy(code: str) -> Splitter:
     folding = code != "ne"
 
     def split(text: str) -> list[Token]:
-        return [Token(t.text, t.idx, lemma=fold(t.text) if folding else None) for t in tokenizer(text)]
+        return [
+            Token(t.text, t.idx, lemma=fold(t.text) if folding else None) for t in tokenizer(text)
+        ]
 
     return split
 
