@@ -114,10 +114,21 @@ def _stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory) -> Assistant:
+def _assistant(tmp_path_factory, center: str):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
-    process, base = _start(tmp_path_factory.mktemp("assistant"), "miyagi")
+    process, base = _start(tmp_path_factory.mktemp(f"assistant-{center}"), center)
     yield Assistant(base)
     _stop(process)
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory) -> Assistant:
+    """The assistant of the Miyagi International Association (the default center)."""
+    yield from _assistant(tmp_path_factory, "miyagi")
+
+
+@pytest.fixture(scope="session")
+def musashino(tmp_path_factory) -> Assistant:
+    """The same assistant started with CENTER=musashino."""
+    yield from _assistant(tmp_path_factory, "musashino")
