@@ -289,7 +289,8 @@ class LanguageIdentifier:
         # In one- or two-word messages (greetings, thanks) the lexicon knows best.
         w_word = W_WORD * (2.5 if len(words) <= 2 else 1.0)
         for lang in candidates:
-            scores[lang] += w_word * hits[lang]
+            # Romanized Japanese and Nepali words are specific: each counts double.
+            scores[lang] += w_word * hits[lang] * (2 if lang in ROMANIZED else 1)
         scores["vi"] += W_LETTER * sum(ch in lexicon.VI_LETTERS for ch in norm)
         scores["pt"] += W_LETTER * sum(ch in lexicon.PT_LETTERS for ch in norm)
         scores["es"] += W_LETTER * sum(ch in lexicon.ES_LETTERS for ch in norm)

@@ -140,7 +140,8 @@ LATIN_WORDS: dict[str, set[str]] = {
     "ja": set(
         "desu masu arigatou arigato arigatō onegai onegaishimasu shimasu konnichiwa konnichiha"
         " ohayou ohayo sumimasen gozaimasu nani doko dou kudasai oshiete wakaranai nakushita"
-        " shitai dekimasu desuka".split()
+        " shitai dekimasu desuka wo ga dashikata tetsuzuki kaado ikura itsu doushitara shitara"
+        " dekiru arimasu imasu kudasai yokatta daijoubu dame naze nande".split()
     ),
     "ne": set(
         "malai mero garna garne parcha parchha cha chha huncha hunchha kasari kaha kahaa"

@@ -123,3 +123,10 @@ def test_normalize_and_scripts() -> None:
     assert script_of("한") == "hangul"
     assert script_of("ờ") == "latin"
     assert script_of("1") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["gomi no dashikata oshiete", "zairyu kaado wo nakushita", "nenkin wa ikura desu ka"]
+)
+def test_romanized_japanese(identifier: LanguageIdentifier, text: str) -> None:
+    assert identifier.detect(text).language == "ja"
