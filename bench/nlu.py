@@ -108,8 +108,8 @@ def run() -> bool:
     print(f"\nIntent and topic accuracy: {HELDOUT.relative_to(ROOT)} (held out), per language")
     print(table(["language", "messages", "model", "TF-IDF 1-NN"], body))
 
-    worst = sorted(topic_total, key=lambda t: topic_ok[t] / topic_total[t])[:12]
-    print("\nThe least accurate labels (all languages)")
+    worst = sorted(topic_total, key=lambda t: (topic_ok[t] / topic_total[t], t))
+    print("\nPer topic and intent (all languages), least accurate first")
     print(
         table(
             ["label", "messages", "model"],
