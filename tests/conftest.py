@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -28,8 +27,3 @@ def identifier() -> LanguageIdentifier:
 @pytest.fixture(scope="session", params=CENTERS)
 def renderer(request) -> Renderer:
     return Renderer(load_guidebook(GUIDEBOOK, request.param))
-
-
-@pytest.fixture(scope="session")
-def guidebook_dir() -> Path:
-    return GUIDEBOOK

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from bot.guidebook.content import Guidebook
-from bot.languages import ANSWERED, AUTONYMS, NOT_YET_ANSWERED, reply_languages
+from bot.languages import ANSWERED, AUTONYMS, reply_languages
 
 CONSULTANT_PAYLOAD = "/human_handoff"
 
@@ -129,7 +129,3 @@ class Renderer:
             return replies
         buttons = replies[0].buttons
         return [Reply(replies[0].text)] + [Reply(r.text, buttons or r.buttons) for r in replies[1:]]
-
-
-def is_not_yet_answered(language: str | None) -> bool:
-    return language in NOT_YET_ANSWERED
