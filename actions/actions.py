@@ -43,20 +43,25 @@ def understood(tracker: Tracker) -> bool:
     return (intent.get("confidence") or 0.0) >= INTENT_THRESHOLD
 
 
+def topic_of(intent_response_key: str | None) -> str | None:
+    """The guidebook topic of a response key `faq/<topic>`, if the guidebook has it."""
+    key = intent_response_key or ""
+    topic = key.split("/", 1)[1] if key.startswith("faq/") else None
+    return topic if topic in renderer().guidebook.topics else None
+
+
 def topic_guesses(tracker: Tracker) -> list[tuple[str, float]]:
     """The nearest guidebook topics of the latest message, best first."""
     selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
-    topics = renderer().guidebook.topics
     guesses = []
     for item in selected.get("ranking") or []:
-        key = item.get("intent_response_key") or ""
-        topic = key.split("/", 1)[1] if key.startswith("faq/") else None
-        if topic in topics:
+        topic = topic_of(item.get("intent_response_key"))
+        if topic:
             guesses.append((topic, float(item.get("confidence") or 0.0)))
     return guesses
 
 
-def record_unanswered(tracker: Tracker) -> None:
+def record_unanswered(tracker: Tracker, guesses: list[tuple[str, float]]) -> None:
     """Keeps the message for `make report`; a database problem never costs the reply."""
     settings = Settings.from_env()
     message = tracker.latest_message
@@ -65,7 +70,7 @@ def record_unanswered(tracker: Tracker) -> None:
             settings.center,
             message.get("language") or "und",
             message.get("text") or "",
-            topic_guesses(tracker),
+            guesses,
         )
     except Exception:  # noqa: BLE001 - the resident's reply matters more than the log
         logger.exception("Could not record an unanswered question")
@@ -115,8 +120,9 @@ class GuidebookAction(Action, ABC):
     ) -> list[EventType]:
         """Offers the three nearest topics and a consultant; after a second miss in a row,
         offers the consultant directly. The message is kept for `make report`."""
-        record_unanswered(tracker)
-        guesses = [topic for topic, _ in topic_guesses(tracker)[:3]]
+        nearest = topic_guesses(tracker)
+        record_unanswered(tracker, nearest)
+        guesses = [topic for topic, _ in nearest[:3]]
         if tracker.get_slot("misses") or not guesses:
             send(dispatcher, renderer().say("still_not_understood", lang))
             send(dispatcher, renderer().say("human_handoff", lang, consultant=True))
@@ -232,7 +238,7 @@ class ActionOutOfScope(GuidebookAction):
         if problem in ("empty", "no_words"):
             send(dispatcher, renderer().say(problem, lang, consultant=problem == "no_words"))
             return []
-        record_unanswered(tracker)
+        record_unanswered(tracker, topic_guesses(tracker))
         send(dispatcher, renderer().say("out_of_scope", lang, consultant=True))
         return []
 
@@ -270,11 +276,7 @@ def recognised_topic(tracker: Tracker) -> str | None:
     """The response selector's topic, when it is confident enough."""
     selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
     response = selected.get("response") or {}
-    key = response.get("intent_response_key") or ""
-    topic = key.split("/", 1)[1] if key.startswith("faq/") else None
-    if (
-        topic in renderer().guidebook.topics
-        and (response.get("confidence") or 0.0) >= TOPIC_THRESHOLD
-    ):
+    topic = topic_of(response.get("intent_response_key"))
+    if topic and (response.get("confidence") or 0.0) >= TOPIC_THRESHOLD:
         return topic
     return None

@@ -60,6 +60,7 @@ def _alternation(words: Iterable[str]) -> re.Pattern:
     return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
 
 
+_ZH_CHARS = frozenset(lexicon.ZH_SIMPLIFIED | lexicon.ZH_TRADITIONAL | lexicon.ZH_FUNCTION)
 _ZH_WORDS = _alternation(lexicon.ZH_WORDS)
 _JA_WORDS = _alternation(lexicon.JA_WORDS)
 
@@ -235,8 +236,7 @@ class LanguageIdentifier:
 
     def _chinese_or_japanese(self, norm: str, scripts: Counter) -> Detection:
         hira, kata = scripts["hiragana"], scripts["katakana"]
-        zh_chars = lexicon.ZH_SIMPLIFIED | lexicon.ZH_TRADITIONAL | lexicon.ZH_FUNCTION
-        zh = 2.0 * sum(ch in zh_chars for ch in norm) + 2.0 * len(_ZH_WORDS.findall(norm))
+        zh = 2.0 * sum(ch in _ZH_CHARS for ch in norm) + 2.0 * len(_ZH_WORDS.findall(norm))
         # 了 ends Chinese clauses; in Japanese it only follows 完, 終, 修 or 満 (完了, 終了).
         zh += 2.0 * len(re.findall(r"(?<![完終修満])了", norm))
         # Katakana loanwords appear in Chinese messages too; hiragana almost never does.

@@ -9,8 +9,11 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.rules import INPUT_PROBLEM, RuleClassifier
 
 
-def classify(text: str) -> Message:
-    message = Message(data={TEXT: text, "intent": {"name": "faq", "confidence": 0.9}})
+def classify(text: str, intent: str = "faq", entities: list | None = None) -> Message:
+    data = {TEXT: text, "intent": {"name": intent, "confidence": 0.9}}
+    if entities is not None:
+        data["entities"] = entities
+    message = Message(data=data)
     RuleClassifier(RuleClassifier.get_default_config()).process([message])
     return message
 
@@ -88,19 +91,11 @@ def test_ordinary_text_is_left_alone() -> None:
     ],
 )
 def test_change_language_names_the_language(text: str, code: str) -> None:
-    message = Message(data={TEXT: text, "intent": {"name": "change_language", "confidence": 0.9}})
-    RuleClassifier(RuleClassifier.get_default_config()).process([message])
+    message = classify(text, "change_language")
     assert [(e["entity"], e["value"]) for e in message.get("entities")] == [("language", code)]
 
 
 def test_a_language_entity_from_the_model_is_kept() -> None:
     entity = {"entity": "language", "value": "ko", "start": 0, "end": 6}
-    message = Message(
-        data={
-            TEXT: "Korean",
-            "intent": {"name": "change_language", "confidence": 0.9},
-            "entities": [entity],
-        }
-    )
-    RuleClassifier(RuleClassifier.get_default_config()).process([message])
+    message = classify("Korean", "change_language", [entity])
     assert message.get("entities") == [entity]
