@@ -25,7 +25,7 @@ MODEL_INPUTS := config.yml domain.yml bot/nlu/tokenizer.py bot/nlu/language_dete
 	$(shell find nlu_data -type f -name '*.yml' | sort)
 MODEL_STAMP = models/.fingerprint-$(shell cat $(MODEL_INPUTS) uv.lock | sha256sum | cut -c1-16)
 
-.PHONY: help install train run shell test lint bench report clean
+.PHONY: help install check train run shell test lint bench report telegram-webhook line-webhook clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,7 +49,10 @@ $(MODEL_STAMP): $(VENV)/.installed
 
 train: $(MODEL_STAMP)  ## Train the model when the data, config or code changed
 
-run: $(MODEL_STAMP)  ## Start the Rasa server (5005) and the action server (5055)
+check: $(VENV)/.installed  ## Check the guidebook and the channel settings, start nothing
+	$(PY) -m bot.run --check
+
+run: check $(MODEL_STAMP)  ## Start the Rasa server (5005) and the action server (5055)
 	$(PY) -m bot.run
 
 shell: $(MODEL_STAMP)  ## Talk to the assistant in this terminal
@@ -67,6 +70,12 @@ bench: $(MODEL_STAMP)  ## Benchmarks and evaluations, printed as tables
 
 report: $(VENV)/.installed  ## Print the questions the assistant could not answer, for the staff
 	$(PY) -m bot.report
+
+telegram-webhook: $(VENV)/.installed  ## Register the webhook with Telegram (PUBLIC_URL=https://...)
+	$(PY) -m bot.channels.telegram set-webhook --url "$(PUBLIC_URL)"
+
+line-webhook: $(VENV)/.installed  ## Set and test the LINE webhook URL (PUBLIC_URL=https://...)
+	$(PY) -m bot.channels.line set-webhook --url "$(PUBLIC_URL)"
 
 clean:  ## Remove the environment, models and local databases
 	rm -rf $(VENV) .tools models *.db

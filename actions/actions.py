@@ -228,15 +228,15 @@ class ActionHumanHandoff(GuidebookAction):
 
 
 class ActionOutOfScope(GuidebookAction):
-    """Out of scope, empty or wordless messages: a clear, polite reply."""
+    """Out of scope, empty, wordless or non-text messages: a clear, polite reply."""
 
     def name(self) -> str:
         return "action_out_of_scope"
 
     def respond(self, dispatcher, tracker, lang):
         problem = tracker.latest_message.get("input_problem")
-        if problem in ("empty", "no_words"):
-            send(dispatcher, renderer().say(problem, lang, consultant=problem == "no_words"))
+        if problem in ("empty", "no_words", "non_text"):
+            send(dispatcher, renderer().say(problem, lang, consultant=problem != "empty"))
             return []
         record_unanswered(tracker, topic_guesses(tracker))
         send(dispatcher, renderer().say("out_of_scope", lang, consultant=True))

@@ -30,11 +30,12 @@ def next_language(
 
 
 def reply_language(slot: str | None, latest_message: dict[str, Any]) -> str:
-    """The language to answer in: the conversation's, else this message's, else the hint."""
+    """The language to answer in: the conversation's, else this message's, else the hint.
+    Commands and button payloads (`/start`, `/faq{...}`) say nothing about the language."""
     if slot:
         return slot
     detected = latest_message.get("language")
-    if detected in DETECTED:
+    if detected in DETECTED and not (latest_message.get("text") or "").startswith("/"):
         return detected
     hint = (latest_message.get("metadata") or {}).get("language_hint")
     return hint if hint in ANSWERED else DEFAULT

@@ -42,3 +42,16 @@ def reply_languages(conversation: str | None) -> list[str]:
     if conversation in NOT_YET_ANSWERED:
         return ["en", "ja-easy"]
     return [DEFAULT]
+
+
+def from_locale(locale: str | None) -> str | None:
+    """The answered language of a platform's locale tag ("pt-BR", "zh-Hant", "fil"), if any.
+
+    LINE profiles and Telegram users carry such tags; they are a hint for a first message
+    that says too little to detect. Plain Japanese stays `ja`: Easy Japanese is chosen.
+    """
+    if not locale:
+        return None
+    base = locale.strip().replace("_", "-").split("-")[0].lower()
+    base = "tl" if base == "fil" else base
+    return base if base in ANSWERED else None

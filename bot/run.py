@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from bot.guidebook import GuidebookError, load_guidebook
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, ConfigurationError, LineSettings, Settings, TelegramSettings
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
@@ -45,6 +45,15 @@ def check_guidebook(settings: Settings) -> None:
         load_guidebook(settings.guidebook_dir, settings.center)
     except GuidebookError as error:
         sys.exit(f"The guidebook cannot be used: {error}")
+
+
+def check_channels() -> list[str]:
+    """The platform channels that are on; a half-configured one stops the start."""
+    try:
+        line, telegram = LineSettings.from_env(), TelegramSettings.from_env()
+    except ConfigurationError as error:
+        sys.exit(f"Cannot start: {error}")
+    return [name for name, on in (("line", line), ("telegram", telegram)) if on]
 
 
 def start_action_server(port: int) -> subprocess.Popen:
@@ -77,6 +86,9 @@ def rasa_command(args: argparse.Namespace) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shell", action="store_true", help="talk in this terminal")
+    parser.add_argument(
+        "--check", action="store_true", help="check the guidebook and channels, start nothing"
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--endpoints", default="endpoints.yml", help="Rasa endpoints file")
@@ -84,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.from_env()
     check_guidebook(settings)
+    channels = check_channels()
+    if args.check:
+        print(
+            f"Center '{settings.center}': guidebook checked; channels: "
+            + ", ".join(["rest", *channels])
+            + "."
+        )
+        return 0
     if not MODEL.exists():
         sys.exit(f"No trained model at {MODEL}: run `make train` first.")
 
@@ -101,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"  Talk to it: POST http://localhost:{args.port}/webhooks/rest/webhook\n"
                     "    e.g. curl -s localhost:5005/webhooks/rest/webhook "
                     '-d \'{"sender": "me", "message": "hello"}\'\n'
-                    "  Or in a terminal: make shell.   Stop: Ctrl-C.\n",
+                    + "".join(
+                        f"  {name.upper() if name == 'line' else name.title()}: webhook "
+                        f"http://localhost:{args.port}/webhooks/{name}/webhook (behind HTTPS)\n"
+                        for name in channels
+                    )
+                    + "  Or in a terminal: make shell.   Stop: Ctrl-C.\n",
                     flush=True,
                 )
         return rasa.wait()

@@ -3,14 +3,128 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+
+LINE_API = "https://api.line.me"
+TELEGRAM_API = "https://api.telegram.org"
+# How long one call to a platform API may take before it is retried (seconds).
+DEFAULT_PLATFORM_TIMEOUT = 10.0
+
+# Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a webhook secret token.
+_TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or wrong: the operator must fix it before starting."""
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = (env.get(name) or "").strip()
+    return value or None
+
+
+def _base_url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _get(env, name) or default
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigurationError(f"{name} must be an http(s) URL such as {default}, not {value!r}.")
+    return value.rstrip("/")
+
+
+def _half_configured(channel: str, present: list[str], missing: list[str]) -> ConfigurationError:
+    return ConfigurationError(
+        f"The {channel} channel is half-configured: {', '.join(present)} "
+        f"{'is' if len(present) == 1 else 'are'} set but {', '.join(missing)} "
+        f"{'is' if len(missing) == 1 else 'are'} not. Set both to turn the "
+        f"{channel} channel on, or none to leave it off (see README, 'Channels')."
+    )
+
+
+@dataclass(frozen=True)
+class LineSettings:
+    """The LINE official account: on when both its secret and its token are set."""
+
+    channel_secret: str
+    access_token: str
+    api_base_url: str
+    timeout: float = DEFAULT_PLATFORM_TIMEOUT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LineSettings | None:
+        """The settings, None when the channel is off; ConfigurationError when half set."""
+        env = os.environ if env is None else env
+        values = {
+            "LINE_CHANNEL_SECRET": _get(env, "LINE_CHANNEL_SECRET"),
+            "LINE_CHANNEL_ACCESS_TOKEN": _get(env, "LINE_CHANNEL_ACCESS_TOKEN"),
+        }
+        present = [name for name, value in values.items() if value]
+        if not present:
+            return None
+        if len(present) < len(values):
+            raise _half_configured("LINE", present, [n for n in values if n not in present])
+        return cls(
+            channel_secret=values["LINE_CHANNEL_SECRET"],
+            access_token=values["LINE_CHANNEL_ACCESS_TOKEN"],
+            api_base_url=_base_url(env, "LINE_API_BASE_URL", LINE_API),
+            timeout=_timeout(env),
+        )
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram bot: on when its token and the webhook secret are set."""
+
+    bot_token: str
+    webhook_secret: str
+    api_base_url: str
+    timeout: float = DEFAULT_PLATFORM_TIMEOUT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TelegramSettings | None:
+        """The settings, None when the channel is off; ConfigurationError when half set."""
+        env = os.environ if env is None else env
+        values = {
+            "TELEGRAM_BOT_TOKEN": _get(env, "TELEGRAM_BOT_TOKEN"),
+            "TELEGRAM_WEBHOOK_SECRET": _get(env, "TELEGRAM_WEBHOOK_SECRET"),
+        }
+        present = [name for name, value in values.items() if value]
+        if not present:
+            return None
+        if len(present) < len(values):
+            raise _half_configured("Telegram", present, [n for n in values if n not in present])
+        if not _TELEGRAM_SECRET.match(values["TELEGRAM_WEBHOOK_SECRET"]):
+            raise ConfigurationError(
+                "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 letters A-Z and a-z, digits, "
+                "'_' and '-' (Telegram's rule for webhook secret tokens)."
+            )
+        return cls(
+            bot_token=values["TELEGRAM_BOT_TOKEN"],
+            webhook_secret=values["TELEGRAM_WEBHOOK_SECRET"],
+            api_base_url=_base_url(env, "TELEGRAM_API_BASE_URL", TELEGRAM_API),
+            timeout=_timeout(env),
+        )
+
+
+def _timeout(env: Mapping[str, str]) -> float:
+    value = _get(env, "PLATFORM_TIMEOUT_SECONDS")
+    if value is None:
+        return DEFAULT_PLATFORM_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 120:
+        raise ConfigurationError(
+            f"PLATFORM_TIMEOUT_SECONDS must be a number of seconds between 0 and 120, "
+            f"not {value!r}."
+        )
+    return seconds
 
 
 @dataclass(frozen=True)

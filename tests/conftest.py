@@ -10,6 +10,7 @@ from bot.guidebook import Renderer, load_guidebook
 from bot.nlu.langid import LanguageIdentifier
 from bot.nlu.training_data import read_examples
 from bot.settings import ROOT
+from tests import fakes
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -27,3 +28,11 @@ def identifier() -> LanguageIdentifier:
 @pytest.fixture(scope="session", params=CENTERS)
 def renderer(request) -> Renderer:
     return Renderer(load_guidebook(GUIDEBOOK, request.param))
+
+
+@pytest.fixture(scope="session")
+def platforms() -> fakes.FakePlatforms:
+    """Fake LINE and Telegram APIs on loopback, recording what the assistant sends."""
+    fake = fakes.FakePlatforms().start()
+    yield fake
+    fake.stop()

@@ -6,6 +6,9 @@
   only. A few emoji mean an intent (👍 affirm, 🙏 thanks, 👋 greet, 🆘 emergency);
   the rest are `out_of_scope` with `input_problem: no_words`, so the reply can say
   that only words can be read.
+- Stickers, photos, voice, files and locations (the LINE and Telegram channels send them
+  with an empty text and `metadata.message_type`): `out_of_scope` with `input_problem:
+  non_text`, so the reply can say that only text can be read.
 - Very long messages keep their intent and are marked `input_problem: too_long`.
 - `change_language` without a `language` entity gets one when the text names an
   answered language ("English please", "한국어로", "tiếng Việt"): from the names in
@@ -29,6 +32,7 @@ from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
+    METADATA,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
@@ -135,7 +139,11 @@ class RuleClassifier(GraphComponent):
         stripped = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
         problem = None
         command = _COMMAND.match(stripped)
-        if command and command.group("name").lower() in COMMANDS:
+        message_type = (message.get(METADATA) or {}).get("message_type") or "text"
+        if message_type != "text" and not stripped:
+            problem = "non_text"
+            _set_intent(message, "out_of_scope")
+        elif command and command.group("name").lower() in COMMANDS:
             entities = []
             arg = (command.group("arg") or "").lower()
             if command.group("name").lower() in ("lang", "language") and arg in ANSWERED:

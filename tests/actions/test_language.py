@@ -32,3 +32,6 @@ def test_reply_language() -> None:
     assert reply_language(None, {"language": "vi"}) == "vi"
     assert reply_language(None, {"language": "und", "metadata": {"language_hint": "pt"}}) == "pt"
     assert reply_language(None, {"language": "und"}) == "en"
+    # A command says nothing about the language: the platform's hint counts.
+    start = {"text": "/start", "language": "en", "metadata": {"language_hint": "vi"}}
+    assert reply_language(None, start) == "vi"

@@ -9,12 +9,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from bot.settings import ROOT
+from tests import fakes
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
@@ -30,6 +32,45 @@ class Assistant:
 
     def __init__(self, base: str):
         self.base = base
+        self.log: Path | None = None
+
+    def webhook(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict | str]:
+        """POSTs a raw body to a channel webhook; returns the status and the answer."""
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+    def line(self, *events: dict, signature: str | None = "sign", body: bytes | None = None):
+        """Sends LINE webhook events, signed with the channel secret unless told otherwise."""
+        body = body if body is not None else fakes.line_body(*events)
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if signature == "sign":
+            headers["X-Line-Signature"] = fakes.line_signature(body)
+        elif signature is not None:
+            headers["X-Line-Signature"] = signature
+        return self.webhook("/webhooks/line/webhook", body, headers)
+
+    def telegram(
+        self,
+        update: dict | None,
+        *,
+        secret: str | None = fakes.TELEGRAM_SECRET,
+        content_type: str = "application/json",
+        body: bytes | None = None,
+    ):
+        """Sends a Telegram update with the webhook secret unless told otherwise."""
+        body = body if body is not None else json.dumps(update).encode()
+        headers = {"Content-Type": content_type}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        return self.webhook("/webhooks/telegram/webhook", body, headers)
 
     def post(self, path: str, body: dict, timeout: float = 60) -> object:
         request = urllib.request.Request(
@@ -46,6 +87,10 @@ class Assistant:
             body["metadata"] = metadata
         return self.post("/webhooks/rest/webhook", body)
 
+    def get(self, path: str) -> dict:
+        with urllib.request.urlopen(self.base + path, timeout=30) as response:
+            return json.loads(response.read())
+
     def parse(self, text: str) -> dict:
         return self.post("/model/parse", {"text": text})
 
@@ -54,7 +99,7 @@ class Assistant:
             return json.loads(r.read())["slots"].get(name)
 
 
-def _start(tmp: Path, center: str) -> tuple[subprocess.Popen, str]:
+def _start(tmp: Path, center: str, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
     rasa_port, actions_port = free_port(), free_port()
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
@@ -69,6 +114,7 @@ def _start(tmp: Path, center: str) -> tuple[subprocess.Popen, str]:
         RASA_TELEMETRY_ENABLED="false",
         DATABASE_URL=f"sqlite:///{tmp / 'state.db'}",
         TF_CPP_MIN_LOG_LEVEL="2",
+        **(extra_env or {}),
     )
     log = (tmp / "assistant.log").open("w")
     process = subprocess.Popen(
@@ -114,18 +160,35 @@ def _stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _assistant(tmp_path_factory, center: str):
+def _assistant(tmp_path_factory, center: str, extra_env: dict | None = None):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
-    process, base = _start(tmp_path_factory.mktemp(f"assistant-{center}"), center)
-    yield Assistant(base)
+    tmp = tmp_path_factory.mktemp(f"assistant-{center}")
+    process, base = _start(tmp, center, extra_env)
+    assistant = Assistant(base)
+    assistant.log = tmp / "assistant.log"
+    yield assistant
     _stop(process)
 
 
+def channel_env(platforms: fakes.FakePlatforms) -> dict[str, str]:
+    """The contract's variables, pointed at the fake platforms."""
+    return {
+        "LINE_CHANNEL_SECRET": fakes.LINE_SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": fakes.LINE_TOKEN,
+        "LINE_API_BASE_URL": platforms.base_url,
+        "TELEGRAM_BOT_TOKEN": fakes.TELEGRAM_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": fakes.TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": platforms.base_url,
+        "PLATFORM_TIMEOUT_SECONDS": "2",
+    }
+
+
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory) -> Assistant:
-    """The assistant of the Miyagi International Association (the default center)."""
-    yield from _assistant(tmp_path_factory, "miyagi")
+def assistant(tmp_path_factory, platforms) -> Assistant:
+    """The assistant of the Miyagi International Association (the default center), with
+    its LINE and Telegram channels talking to the fake platforms."""
+    yield from _assistant(tmp_path_factory, "miyagi", channel_env(platforms))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Rasa input channels for the platforms residents use: one module per platform."""

@@ -1,0 +1,203 @@
+"""What the LINE and Telegram channels share; nothing here knows either platform.
+
+- `TurnCollector`: what Rasa says in one turn, kept whole (Rasa's own collector cuts
+  texts at blank lines; a platform decides itself how to split).
+- `Inbox`: the webhook hands each event over and answers the platform at once; one worker
+  per busy conversation then handles that resident's events one after the other, in order.
+- `SeenEvents`: ids of recent events, so that a redelivered event is handled once.
+- `split_text`: cuts a text to a platform's limit at a paragraph, line, sentence or space.
+- `RETRY_DELAYS`: how long to wait between attempts when a platform API fails.
+- `tag`: a short, stable pseudonym of a platform user id for the logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from rasa.core.channels.channel import OutputChannel
+
+logger = logging.getLogger(__name__)
+
+# Seconds to wait before each retry of a failed platform call (about 30 s in all).
+RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+# Where a text is best cut, best first: paragraph, line, sentence, clause, word.
+_CUTS = ("\n\n", "\n", "。", "． ", ". ", "! ", "? ", "！", "？", "; ", "、", ", ", "，", " ")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: what the resident sees and what the assistant receives when it is tapped."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of the assistant, before a channel renders it for its platform."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+
+
+class TurnCollector(OutputChannel):
+    """Collects the assistant's messages of one turn for a channel to send afterwards."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.messages: list[Outgoing] = []
+
+    def name(self) -> str:  # type: ignore[override] - the channel's own name, per instance
+        return self.channel
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        text = (message.get("text") or "").strip()
+        choices = tuple(
+            Choice(str(b.get("title") or b["payload"]), str(b["payload"]))
+            for b in (message.get("buttons") or message.get("quick_replies") or [])
+            if b.get("payload")
+        )
+        if message.get("image"):
+            text = f"{text}\n{message['image']}".strip()
+        if text or choices:
+            self.messages.append(Outgoing(text, choices))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+
+def utf16_length(text: str) -> int:
+    """Length as LINE and Telegram count it: in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix_within(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 code units."""
+    units = 0
+    for index, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """The text in pieces of at most `limit` UTF-16 code units, cut where a reader would."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while rest and utf16_length(rest) > limit:
+        end = max(1, _prefix_within(rest, limit))
+        window = rest[:end]
+        cut = end
+        for mark in _CUTS:
+            at = window.rfind(mark)
+            if at >= end // 2:
+                cut = at + len(mark)
+                break
+        piece = rest[:cut].strip()
+        if piece:
+            pieces.append(piece)
+        rest = rest[cut:].strip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def merge_texts(texts: list[str], most: int, limit: int) -> list[str]:
+    """Joins neighbouring texts (with a blank line) until there are at most `most`,
+    as far as the joined texts stay within `limit`; shortest pairs first."""
+    texts = list(texts)
+    while len(texts) > most:
+        pairs = [
+            (utf16_length(texts[i]) + utf16_length(texts[i + 1]) + 2, i)
+            for i in range(len(texts) - 1)
+        ]
+        size, i = min(pairs)
+        if size > limit:
+            break
+        texts[i : i + 2] = [texts[i] + "\n\n" + texts[i + 1]]
+    return texts
+
+
+def tag(user_id: str) -> str:
+    """A short pseudonym of a platform user id: enough to follow one resident in the logs."""
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:10]
+
+
+class SeenEvents:
+    """The ids of the most recent events (LINE webhookEventId, Telegram update_id)."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._ids: OrderedDict[Hashable, None] = OrderedDict()
+
+    def first_time(self, event_id: Hashable) -> bool:
+        """True the first time an id is seen; False for a redelivery or duplicate."""
+        if event_id in self._ids:
+            self._ids.move_to_end(event_id)
+            return False
+        self._ids[event_id] = None
+        if len(self._ids) > self.capacity:
+            self._ids.popitem(last=False)
+        return True
+
+
+Job = TypeVar("Job")
+
+
+@dataclass
+class Inbox(Generic[Job]):
+    """Per-conversation queues: events of one resident are handled in order, one at a time;
+    different residents are handled side by side."""
+
+    handle: Callable[[Job], Awaitable[None]]
+    name: str = "inbox"
+    _queues: dict[str, deque[Job]] = field(default_factory=dict)
+    _workers: set[asyncio.Task] = field(default_factory=set)
+
+    def put(self, conversation: str, job: Job) -> None:
+        """Queues a job; starts the conversation's worker if it has none."""
+        queue = self._queues.get(conversation)
+        if queue is not None:
+            queue.append(job)
+            return
+        self._queues[conversation] = deque([job])
+        worker = asyncio.create_task(self._work(conversation))
+        self._workers.add(worker)
+        worker.add_done_callback(self._workers.discard)
+
+    @property
+    def waiting(self) -> int:
+        """Jobs queued or being handled."""
+        return sum(len(queue) for queue in self._queues.values())
+
+    async def _work(self, conversation: str) -> None:
+        queue = self._queues[conversation]
+        try:
+            while queue:
+                try:
+                    await self.handle(queue[0])
+                except Exception:  # noqa: BLE001 - one failed event must not stop the others
+                    logger.exception(
+                        "%s: an event of conversation %s failed", self.name, tag(conversation)
+                    )
+                queue.popleft()
+        finally:
+            del self._queues[conversation]
+
+    async def drain(self, seconds: float) -> None:
+        """Waits up to `seconds` for queued jobs (at shutdown), then cancels the rest."""
+        if not self._workers:
+            return
+        done, pending = await asyncio.wait(set(self._workers), timeout=seconds)
+        for worker in pending:
+            worker.cancel()
+        if pending:
+            logger.warning("%s: stopped with %d conversations unfinished", self.name, len(pending))

@@ -1,0 +1,463 @@
+"""The LINE channel: residents write to the center's LINE official account.
+
+Webhook: `POST /webhooks/line/webhook` (health: `GET /webhooks/line/`).
+
+1. The X-Line-Signature header is checked (HMAC-SHA256 of the raw body with the channel
+   secret, compared in constant time) before anything else: missing 400, wrong 401.
+2. Each event is handed to the `Inbox` and LINE gets its 200 at once; a redelivered
+   event (same webhookEventId) is dropped here, so it is never answered twice.
+3. The inbox handles one resident's events in order: text and postbacks (button taps) go
+   to Rasa as the resident's words; stickers, photos, voice, video, files and locations go
+   with an empty text and `metadata.message_type`, so the assistant says it reads text
+   only; following the account greets with the language menu; unfollowing forgets the
+   resident's cached profile; anything else is ignored.
+4. The turn's messages are rendered for LINE (texts cut at 5,000 characters, at most 5
+   per call, buttons as quick replies on the last message) and sent with the reply token
+   while it is fresh, by push otherwise or when the reply fails. Pushes carry a retry key
+   and are retried with backoff, so a LINE outage delays a reply instead of losing it.
+
+The resident's LINE profile language is sent as `metadata.language_hint`; the assistant
+uses it only while the conversation has no language yet (actions/language.py).
+Configuration comes from the environment only (bot.settings.LineSettings).
+
+Events are read from LINE's documented JSON, not through the SDK's webhook models: those
+turn an event that lacks a field added later (quoteToken, follow.isUnblocked...) into an
+"unknown event", and a resident's message would go unanswered. Everything sent to LINE
+goes through line-bot-sdk's Messaging API client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    PostbackAction,
+    PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    SetWebhookEndpointRequest,
+    TestWebhookEndpointRequest,
+    TextMessage,
+)
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.base import (
+    RETRY_DELAYS,
+    Choice,
+    Inbox,
+    Outgoing,
+    SeenEvents,
+    TurnCollector,
+    merge_texts,
+    split_text,
+    tag,
+)
+from bot.languages import from_locale
+from bot.settings import ConfigurationError, LineSettings
+
+logger = logging.getLogger(__name__)
+
+TEXT_LIMIT = 5000  # characters in one text message
+MESSAGES_PER_CALL = 5  # messages in one reply or push
+QUICK_REPLIES = 13  # items in one quick reply
+LABEL_LIMIT = 20  # characters of a quick-reply label
+DISPLAY_TEXT_LIMIT = 300  # characters of a postback's display text
+# A reply token is good for a short while after the event; after this, push instead.
+REPLY_TOKEN_SECONDS = 50.0
+PROFILE_TIMEOUT = 3.0  # the profile is only a hint: never wait long for it
+
+NON_TEXT = ("sticker", "image", "audio", "video", "file", "location")
+
+
+def signature_of(secret: str, body: bytes) -> str:
+    """X-Line-Signature of a body: base64 of its HMAC-SHA256 under the channel secret."""
+    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def valid_signature(secret: str, body: bytes, signature: str) -> bool:
+    """Constant-time check of an X-Line-Signature header."""
+    return hmac.compare_digest(signature_of(secret, body).encode(), signature.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One event to hand to the assistant, and how to answer it."""
+
+    user_id: str
+    text: str
+    message_type: str
+    reply_token: str | None
+    received: float = field(default_factory=time.monotonic)
+    event_id: str | None = None
+
+
+def _label(title: str) -> str:
+    return title if len(title) <= LABEL_LIMIT else title[: LABEL_LIMIT - 1] + "…"
+
+
+def render(messages: list[Outgoing]) -> list[TextMessage]:
+    """The turn as LINE messages: texts within LINE's limit, few enough for one call where
+    possible, and every button of the turn as quick replies under the last message."""
+    texts = [piece for message in messages for piece in split_text(message.text, TEXT_LIMIT)]
+    texts = merge_texts(texts, MESSAGES_PER_CALL, TEXT_LIMIT)
+    if not texts:
+        return []
+    by_payload: dict[str, Choice] = {}
+    for message in messages:
+        for choice in message.choices:
+            by_payload.setdefault(choice.payload, choice)
+    choices = list(by_payload.values())
+    quick_reply = (
+        QuickReply(
+            items=[
+                QuickReplyItem(
+                    action=PostbackAction(
+                        label=_label(choice.title),
+                        data=choice.payload,
+                        display_text=choice.title[:DISPLAY_TEXT_LIMIT],
+                    )
+                )
+                for choice in choices[:QUICK_REPLIES]
+            ]
+        )
+        if choices
+        else None
+    )
+    rendered = [TextMessage(text=text) for text in texts[:-1]]
+    rendered.append(TextMessage(text=texts[-1], quick_reply=quick_reply))
+    return rendered
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, ApiException):
+        return error.status == 429 or (error.status or 0) >= 500
+    return isinstance(error, (aiohttp.ClientError, asyncio.TimeoutError))
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ApiException):
+        return f"HTTP {error.status}"
+    return type(error).__name__
+
+
+class LineApi:
+    """The Messaging API calls the channel makes, with LINE's rules for retrying them."""
+
+    def __init__(self, settings: LineSettings, delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+        self.settings = settings
+        self.delays = delays
+        self._client: AsyncApiClient | None = None
+        self.undelivered = 0
+
+    def _api(self) -> AsyncMessagingApi:
+        if self._client is None:  # created in the server's event loop, on first use
+            configuration = Configuration(
+                host=self.settings.api_base_url, access_token=self.settings.access_token
+            )
+            configuration.connection_pool_maxsize = 64
+            self._client = AsyncApiClient(configuration)
+        return AsyncMessagingApi(self._client)
+
+    def _timeout(self, seconds: float | None = None) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=seconds or self.settings.timeout)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def profile_language(self, user_id: str) -> str | None:
+        """The language of the resident's LINE profile, if LINE shares it; None on failure."""
+        try:
+            profile = await self._api().get_profile(
+                user_id, _request_timeout=self._timeout(min(PROFILE_TIMEOUT, self.settings.timeout))
+            )
+        except Exception as error:  # noqa: BLE001 - a hint is never worth a failed reply
+            logger.info("line: no profile for user %s (%s)", tag(user_id), _describe(error))
+            return None
+        return getattr(profile, "language", None)
+
+    async def send(
+        self, user_id: str, messages: list[TextMessage], reply_token: str | None, received: float
+    ) -> None:
+        """Sends a turn: the first call by reply token while it is fresh, the rest by push."""
+        batches = [
+            messages[i : i + MESSAGES_PER_CALL] for i in range(0, len(messages), MESSAGES_PER_CALL)
+        ]
+        if batches and reply_token and time.monotonic() - received < REPLY_TOKEN_SECONDS:
+            try:
+                await self._api().reply_message(
+                    ReplyMessageRequest(reply_token=reply_token, messages=batches[0]),
+                    _request_timeout=self._timeout(),
+                )
+                batches = batches[1:]
+            except Exception as error:  # noqa: BLE001 - any failure: push instead
+                logger.warning(
+                    "line: reply to user %s failed (%s); pushing instead",
+                    tag(user_id),
+                    _describe(error),
+                )
+        for batch in batches:
+            await self.push(user_id, batch)
+
+    async def push(self, user_id: str, messages: list[TextMessage]) -> bool:
+        """Pushes up to 5 messages, retrying on 429, 5xx and network failures. One retry key
+        for all attempts, so LINE never delivers the same push twice (409 means it did)."""
+        retry_key = str(uuid.uuid4())
+        request = PushMessageRequest(to=user_id, messages=messages)
+        last = "no attempt"
+        for attempt, delay in enumerate((0.0, *self.delays), start=1):
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                await self._api().push_message(
+                    request, x_line_retry_key=retry_key, _request_timeout=self._timeout()
+                )
+                return True
+            except Exception as error:  # noqa: BLE001 - decided below
+                if isinstance(error, ApiException) and error.status == 409:
+                    return True  # an earlier attempt got through
+                last = _describe(error)
+                if not _retryable(error):
+                    break
+                logger.warning(
+                    "line: push to user %s failed (%s), attempt %d", tag(user_id), last, attempt
+                )
+        self.undelivered += 1
+        logger.error("line: could not deliver a reply to user %s (%s)", tag(user_id), last)
+        return False
+
+
+class LineInput(InputChannel):
+    """LINE Messaging API webhook, as a Rasa input channel."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "line"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        # credentials.yml holds no secret: the channel is configured by the environment.
+        return cls(LineSettings.from_env())
+
+    def __init__(self, settings: LineSettings | None) -> None:
+        self.settings = settings
+        self.api = LineApi(settings) if settings else None
+        self.seen = SeenEvents()
+        self.inbox: Inbox[Job] = Inbox(self._handle, name="line")
+        self._hints: OrderedDict[str, str | None] = OrderedDict()
+        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self._on_new_message = on_new_message
+        line_webhook = Blueprint("line_webhook", __name__)
+
+        @line_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            if self.settings is None:
+                return response.json({"status": "off"})
+            return response.json(
+                {
+                    "status": "ok",
+                    "waiting": self.inbox.waiting,
+                    "undelivered": self.api.undelivered if self.api else 0,
+                }
+            )
+
+        @line_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return self.receive(request)
+
+        @line_webhook.listener("before_server_stop")
+        async def stop(*_: Any) -> None:
+            await self.inbox.drain(10.0)
+            if self.api:
+                await self.api.close()
+
+        return line_webhook
+
+    def receive(self, request: Request) -> HTTPResponse:
+        """Checks and accepts one webhook call; the events are handled afterwards."""
+        if self.settings is None:
+            return response.json(
+                {
+                    "error": "the LINE channel is off: set LINE_CHANNEL_SECRET and "
+                    "LINE_CHANNEL_ACCESS_TOKEN"
+                },
+                status=404,
+            )
+        signature = request.headers.get("X-Line-Signature")
+        if not signature:
+            return response.json({"error": "missing X-Line-Signature header"}, status=400)
+        body = request.body or b""
+        if not valid_signature(self.settings.channel_secret, body, signature):
+            logger.warning("line: rejected a webhook call with a wrong signature")
+            return response.json({"error": "invalid signature"}, status=401)
+        try:
+            events = json.loads(body.decode("utf-8"))["events"]
+            if not isinstance(events, list):
+                raise TypeError("events is not a list")
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            logger.warning("line: rejected a signed webhook call that is not a webhook body")
+            return response.json({"error": "the body is not a LINE webhook body"}, status=400)
+        for event in events:
+            if isinstance(event, dict):
+                self.accept(event)
+        return response.json({})
+
+    def accept(self, event: dict[str, Any]) -> None:
+        """Queues one event for its resident, unless it was seen before or is not ours."""
+        event_id = event.get("webhookEventId")
+        if event_id and not self.seen.first_time(event_id):
+            logger.info("line: event %s redelivered, already handled", event_id)
+            return
+        if event.get("mode") == "standby":
+            return  # another channel (or a person in LINE's chat screen) answers now
+        source = event.get("source") or {}
+        user_id = source.get("userId") if source.get("type") == "user" else None
+        if not isinstance(user_id, str) or not user_id:
+            return  # groups and rooms: not a resident's one-to-one chat
+        job = self.job_for(event, user_id)
+        if job is None:
+            return
+        redelivered = (event.get("deliveryContext") or {}).get("isRedelivery")
+        logger.info(
+            "line: %s from user %s queued%s",
+            job.message_type,
+            tag(job.user_id),
+            " (redelivery)" if redelivered else "",
+        )
+        self.inbox.put(job.user_id, job)
+
+    def job_for(self, event: dict[str, Any], user_id: str) -> Job | None:
+        """What the assistant is told about an event; None for events it has no part in."""
+        kind = event.get("type")
+        token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None
+        event_id = event.get("webhookEventId")
+        if kind == "message":
+            content = event.get("message") or {}
+            if content.get("type") == "text":
+                return Job(
+                    user_id, str(content.get("text") or ""), "text", token, event_id=event_id
+                )
+            kind = content.get("type")
+            return Job(user_id, "", kind if kind in NON_TEXT else "other", token, event_id=event_id)
+        if kind == "postback":
+            data = str((event.get("postback") or {}).get("data") or "")
+            return Job(user_id, data, "postback", token, event_id=event_id)
+        if kind == "follow":
+            return Job(user_id, "/start", "follow", token, event_id=event_id)
+        if kind == "unfollow":
+            self._hints.pop(user_id, None)
+            logger.info("line: user %s unfollowed", tag(user_id))
+        return None
+
+    async def language_hint(self, user_id: str) -> str | None:
+        """The answered language of the resident's LINE profile (fetched once per resident)."""
+        if user_id not in self._hints:
+            self._hints[user_id] = from_locale(await self.api.profile_language(user_id))
+            if len(self._hints) > 50_000:
+                self._hints.popitem(last=False)
+        return self._hints[user_id]
+
+    async def _handle(self, job: Job) -> None:
+        metadata = {"message_type": "text" if job.message_type == "postback" else job.message_type}
+        hint = await self.language_hint(job.user_id)
+        if hint:
+            metadata["language_hint"] = hint
+        collector = TurnCollector(self.name())
+        await self._on_new_message(
+            UserMessage(
+                job.text,
+                collector,
+                job.user_id,
+                input_channel=self.name(),
+                message_id=job.event_id,
+                metadata=metadata,
+            )
+        )
+        messages = render(collector.messages)
+        if messages:
+            await self.api.send(job.user_id, messages, job.reply_token, job.received)
+
+
+async def register_webhook(settings: LineSettings, public_url: str) -> str:
+    """Sets the channel's webhook URL and has LINE test it; returns a status line."""
+    url = public_url.rstrip("/") + "/webhooks/line/webhook"
+    api = LineApi(settings)
+    try:
+        messaging = api._api()
+        await messaging.set_webhook_endpoint(SetWebhookEndpointRequest(endpoint=url))
+        result = await messaging.test_webhook_endpoint(TestWebhookEndpointRequest(endpoint=url))
+    finally:
+        await api.close()
+    if result.success:
+        return f"LINE sends webhooks to {url}; LINE's test call got HTTP {result.status_code}."
+    return (
+        f"LINE's webhook is set to {url}, but LINE's test call failed: "
+        f"HTTP {result.status_code} {result.reason or ''} {result.detail or ''}".strip()
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="LINE channel tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    set_webhook = commands.add_parser(
+        "set-webhook", help="set this server's webhook URL on the LINE channel and test it"
+    )
+    set_webhook.add_argument(
+        "--url",
+        default=os.environ.get("PUBLIC_URL"),
+        help="the public HTTPS address of the Rasa server (default: $PUBLIC_URL)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = LineSettings.from_env()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if settings is None:
+        print("Set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN first.", file=sys.stderr)
+        return 2
+    if not args.url or not args.url.startswith("https://"):
+        print(
+            "Give the public HTTPS address of the server: PUBLIC_URL=https://...", file=sys.stderr
+        )
+        return 2
+    try:
+        print(asyncio.run(register_webhook(settings, args.url)))
+    except ApiException as error:
+        print(f"LINE refused: HTTP {error.status} {error.reason}", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        print(f"LINE could not be reached: {type(error).__name__}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,410 @@
+"""The Telegram channel: residents write to the center's Telegram bot.
+
+Webhook: `POST /webhooks/telegram/webhook` (health: `GET /webhooks/telegram/`), built on
+python-telegram-bot (not Rasa's aiogram channel).
+
+1. The X-Telegram-Bot-Api-Secret-Token header must equal TELEGRAM_WEBHOOK_SECRET
+   (constant-time comparison) on every update: missing or wrong 403, nothing processed.
+   The body must be JSON (415 otherwise) and an update (400 otherwise).
+2. A duplicate `update_id` is dropped; each update is handed to the `Inbox` and Telegram
+   gets its 200 at once; the inbox keeps each chat's order.
+3. Private chats only: text (commands /start /lang /help /human included) and button taps
+   (callback queries, answered at once) go to Rasa as the resident's words; a caption
+   counts as text; stickers, photos, voice, video, files, locations and the like go with
+   an empty text and `metadata.message_type`, so the assistant says it reads text only.
+4. The turn's messages are sent in order, cut at 4,096 characters, buttons as inline
+   keyboards, plain text (no Markdown to break), retried with backoff on network errors,
+   5xx and 429 (waiting as long as Telegram asks).
+
+The user's Telegram `language_code` is sent as `metadata.language_hint`; the assistant
+uses it only while the conversation has no language yet (actions/language.py).
+Configuration comes from the environment only (bot.settings.TelegramSettings).
+
+`make telegram-webhook` runs this module to register the webhook URL and secret:
+    python -m bot.channels.telegram set-webhook --url https://assistant.example.org
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.request import HTTPXRequest
+
+from bot.channels.base import (
+    RETRY_DELAYS,
+    Choice,
+    Inbox,
+    Outgoing,
+    SeenEvents,
+    TurnCollector,
+    split_text,
+    tag,
+)
+from bot.languages import from_locale
+from bot.settings import ConfigurationError, TelegramSettings
+
+logger = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and Telegram's URLs hold the bot token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+TEXT_LIMIT = 4096  # characters in one message
+CALLBACK_DATA_LIMIT = 64  # bytes of a button's callback data
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+# Message parts that are not text: the assistant says it can only read text.
+NON_TEXT = (
+    "sticker",
+    "photo",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "document",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One update to hand to the assistant, and where to answer it."""
+
+    chat_id: int
+    text: str
+    message_type: str
+    language_hint: str | None
+    update_id: int
+
+
+def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
+    """Buttons as an inline keyboard: one per row, two per row when all titles are short."""
+    buttons = [
+        InlineKeyboardButton(choice.title, callback_data=choice.payload)
+        for choice in choices
+        if len(choice.payload.encode("utf-8")) <= CALLBACK_DATA_LIMIT
+    ]
+    if not buttons:
+        return None
+    width = 2 if len(buttons) > 4 and all(len(b.text) <= 14 for b in buttons) else 1
+    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
+
+
+def render(messages: list[Outgoing]) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """The turn as Telegram messages: texts within the limit, each message's buttons under
+    its last part."""
+    rendered: list[tuple[str, InlineKeyboardMarkup | None]] = []
+    for message in messages:
+        pieces = split_text(message.text, TEXT_LIMIT) or ["…"]
+        rendered.extend((piece, None) for piece in pieces[:-1])
+        rendered.append((pieces[-1], keyboard(message.choices)))
+    return rendered
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramApi:
+    """The Bot API calls the channel makes, with Telegram's rules for retrying them."""
+
+    def __init__(self, settings: TelegramSettings, delays: tuple[float, ...] = RETRY_DELAYS):
+        self.settings = settings
+        self.delays = delays
+        self.undelivered = 0
+        self._request = HTTPXRequest(
+            connection_pool_size=64,
+            connect_timeout=settings.timeout,
+            read_timeout=settings.timeout,
+            write_timeout=settings.timeout,
+            pool_timeout=settings.timeout,
+        )
+        self.bot = Bot(
+            settings.bot_token, base_url=f"{settings.api_base_url}/bot", request=self._request
+        )
+
+    def _describe(self, error: BaseException) -> str:
+        """What went wrong, never with the token (httpx errors may quote the URL)."""
+        return f"{type(error).__name__}: {error}".replace(self.settings.bot_token, "<token>")
+
+    async def close(self) -> None:
+        await self._request.shutdown()
+
+    async def answer_callback(self, callback_query_id: str) -> None:
+        """Stops the button's spinner; a failure here costs nothing but the spinner."""
+        try:
+            await self.bot.answer_callback_query(callback_query_id)
+        except Exception as error:  # noqa: BLE001
+            logger.info("telegram: callback query not answered (%s)", self._describe(error))
+
+    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        """Sends one message, retrying on network errors, 5xx and 429."""
+        last = "no attempt"
+        delays = (0.0, *self.delays)
+        attempt = 0
+        while attempt < len(delays):
+            delay = delays[attempt]
+            attempt += 1
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=text,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+                return True
+            except RetryAfter as error:
+                last = self._describe(error)
+                await asyncio.sleep(min(_seconds(error.retry_after), 60.0))
+            except (BadRequest, Forbidden, InvalidToken) as error:
+                last = self._describe(error)  # a blocked bot or a bad message: no retry
+                break
+            except NetworkError as error:  # timeouts, connection errors and 5xx
+                last = self._describe(error)
+                logger.warning(
+                    "telegram: send to chat %s failed (%s), attempt %d",
+                    tag(str(chat_id)),
+                    last,
+                    attempt,
+                )
+        self.undelivered += 1
+        logger.error(
+            "telegram: could not deliver a message to chat %s (%s)", tag(str(chat_id)), last
+        )
+        return False
+
+
+class TelegramInput(InputChannel):
+    """Telegram Bot API webhook, as a Rasa input channel."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        # credentials.yml holds no secret: the channel is configured by the environment.
+        return cls(TelegramSettings.from_env())
+
+    def __init__(self, settings: TelegramSettings | None) -> None:
+        self.settings = settings
+        self.api = TelegramApi(settings) if settings else None
+        self.seen = SeenEvents()
+        self.inbox: Inbox[Job] = Inbox(self._handle, name="telegram")
+        self._tasks: set[asyncio.Task] = set()
+        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self._on_new_message = on_new_message
+        telegram_webhook = Blueprint("telegram_webhook", __name__)
+
+        @telegram_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            if self.settings is None:
+                return response.json({"status": "off"})
+            return response.json(
+                {"status": "ok", "waiting": self.inbox.waiting, "undelivered": self.api.undelivered}
+            )
+
+        @telegram_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return self.receive(request)
+
+        @telegram_webhook.listener("before_server_stop")
+        async def stop(*_: Any) -> None:
+            await self.inbox.drain(10.0)
+            if self.api:
+                await self.api.close()
+
+        return telegram_webhook
+
+    def receive(self, request: Request) -> HTTPResponse:
+        """Checks and accepts one update; it is handled afterwards."""
+        if self.settings is None or self.api is None:
+            return response.json(
+                {
+                    "error": "the Telegram channel is off: set TELEGRAM_BOT_TOKEN and "
+                    "TELEGRAM_WEBHOOK_SECRET"
+                },
+                status=404,
+            )
+        secret = request.headers.get(SECRET_HEADER) or ""
+        if not hmac.compare_digest(
+            secret.encode("utf-8"), self.settings.webhook_secret.encode("utf-8")
+        ):
+            logger.warning("telegram: rejected an update with a missing or wrong secret token")
+            return response.json({"error": "forbidden"}, status=403)
+        content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return response.json({"error": "the body must be application/json"}, status=415)
+        try:
+            data = json.loads(request.body or b"")
+            update_id = int(data["update_id"])
+            update = Update.de_json(data, self.api.bot)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            logger.warning("telegram: rejected a body that is not an update")
+            return response.json({"error": "the body is not a Telegram update"}, status=400)
+        if not self.seen.first_time(update_id):
+            logger.info("telegram: update %s is a duplicate, already handled", update_id)
+            return response.json({})
+        self.accept(update)
+        return response.json({})
+
+    def accept(self, update: Update) -> None:
+        """Queues an update for its chat, if it is a resident's private message or tap."""
+        query = update.callback_query
+        if query is not None:
+            self._spawn(self.api.answer_callback(query.id))
+        job = self.job_for(update)
+        if job is None:
+            return
+        logger.info("telegram: %s from chat %s queued", job.message_type, tag(str(job.chat_id)))
+        self.inbox.put(str(job.chat_id), job)
+
+    def job_for(self, update: Update) -> Job | None:
+        """What the assistant is told about an update; None for updates it has no part in."""
+        user = update.effective_user
+        hint = from_locale(user.language_code) if user else None
+        query = update.callback_query
+        if query is not None:
+            chat = query.message.chat if query.message else None
+            chat_id = chat.id if chat else query.from_user.id
+            if chat is not None and chat.type != "private":
+                return None
+            return Job(chat_id, query.data or "", "text", hint, update.update_id)
+        if update.my_chat_member is not None:
+            status = update.my_chat_member.new_chat_member.status
+            if status in ("kicked", "left"):
+                logger.info(
+                    "telegram: chat %s blocked the bot", tag(str(update.my_chat_member.chat.id))
+                )
+            return None
+        message = update.message
+        if message is None or message.chat.type != "private":
+            return None  # edits, channel posts, groups: not a resident's new message
+        text = message.text or message.caption
+        if text:
+            return Job(message.chat.id, text, "text", hint, update.update_id)
+        kind = next((name for name in NON_TEXT if _has(message, name)), None)
+        if kind is None:
+            return None  # service messages (pins, joins...): nothing to answer
+        return Job(message.chat.id, "", kind, hint, update.update_id)
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, job: Job) -> None:
+        metadata: dict[str, Any] = {"message_type": job.message_type}
+        if job.language_hint:
+            metadata["language_hint"] = job.language_hint
+        collector = TurnCollector(self.name())
+        await self._on_new_message(
+            UserMessage(
+                job.text,
+                collector,
+                str(job.chat_id),
+                input_channel=self.name(),
+                message_id=str(job.update_id),
+                metadata=metadata,
+            )
+        )
+        for text, markup in render(collector.messages):
+            await self.api.send(job.chat_id, text, markup)
+
+
+def _has(message: Message, name: str) -> bool:
+    value = getattr(message, name, None)
+    return bool(value) if isinstance(value, (tuple, list)) else value is not None
+
+
+async def register_webhook(settings: TelegramSettings, public_url: str) -> str:
+    """Tells Telegram where to send updates and with which secret; returns a status line."""
+    url = public_url.rstrip("/") + "/webhooks/telegram/webhook"
+    api = TelegramApi(settings)
+    try:
+        await api.bot.set_webhook(
+            url=url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=list(ALLOWED_UPDATES),
+        )
+        info = await api.bot.get_webhook_info()
+    finally:
+        await api.close()
+    status = f"Telegram sends updates to {info.url or url} ({info.pending_update_count} waiting)"
+    if info.last_error_message:
+        status += f"; its last delivery error: {info.last_error_message}"
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Telegram channel tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    set_webhook = commands.add_parser(
+        "set-webhook", help="register this server's webhook URL and secret with Telegram"
+    )
+    set_webhook.add_argument(
+        "--url",
+        default=os.environ.get("PUBLIC_URL"),
+        help="the public HTTPS address of the Rasa server (default: $PUBLIC_URL)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = TelegramSettings.from_env()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if settings is None:
+        print("Set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first.", file=sys.stderr)
+        return 2
+    if not args.url or not args.url.startswith(("https://", "http://")):
+        print(
+            "Give the public address of the server: PUBLIC_URL=https://... (Telegram "
+            "only calls HTTPS webhooks on ports 443, 80, 88 or 8443).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        print(asyncio.run(register_webhook(settings, args.url)))
+    except Exception as error:  # noqa: BLE001 - tell the operator, without the token
+        print(
+            f"Telegram refused: {type(error).__name__}: {error}".replace(
+                settings.bot_token, "<token>"
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

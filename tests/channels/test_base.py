@@ -1,0 +1,129 @@
+"""The channels' shared parts: splitting, merging, deduplication, per-conversation order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.channels.base import (
+    Choice,
+    Inbox,
+    Outgoing,
+    SeenEvents,
+    TurnCollector,
+    merge_texts,
+    split_text,
+    tag,
+    utf16_length,
+)
+
+
+def test_split_keeps_short_texts_whole() -> None:
+    assert split_text("  hello  ", 10) == ["hello"]
+    assert split_text("", 10) == []
+
+
+def test_split_cuts_at_paragraphs_then_sentences_and_loses_nothing() -> None:
+    text = "First paragraph is here.\n\nSecond one. It has two sentences."
+    pieces = split_text(text, 30)
+    assert pieces[0] == "First paragraph is here."
+    assert all(utf16_length(p) <= 30 for p in pieces)
+    assert " ".join(" ".join(pieces).split()) == " ".join(text.split())
+
+
+def test_split_counts_utf16_units_and_never_breaks_an_emoji() -> None:
+    text = "😀" * 10  # each is two UTF-16 units
+    pieces = split_text(text, 5)
+    assert all(utf16_length(p) <= 5 for p in pieces)
+    assert "".join(pieces) == text
+
+
+@pytest.mark.parametrize("limit", [4096, 5000])
+def test_split_of_a_10000_character_message(limit: int) -> None:
+    text = ("在留カードの更新はどこでできますか。" * 600)[:10_000]
+    pieces = split_text(text, limit)
+    assert len(pieces) == -(-10_000 // limit) or len(pieces) == -(-10_000 // limit) + 1
+    assert all(utf16_length(p) <= limit for p in pieces)
+    assert "".join(pieces) == text
+    assert all(p.endswith("。") for p in pieces[:-1])  # cut after a sentence
+
+
+def test_split_without_any_break_cuts_hard() -> None:
+    assert split_text("x" * 12, 5) == ["xxxxx", "xxxxx", "xx"]
+
+
+def test_merge_joins_shortest_neighbours_until_few_enough() -> None:
+    texts = ["a", "b", "c", "d", "e", "f", "g"]
+    merged = merge_texts(texts, 5, 100)
+    assert len(merged) == 5
+    assert "\n\n".join(merged).split("\n\n") == texts
+
+
+def test_merge_never_exceeds_the_limit() -> None:
+    texts = ["x" * 60] * 7
+    assert merge_texts(texts, 5, 100) == texts
+
+
+def test_seen_events_remembers_recent_ids_only() -> None:
+    seen = SeenEvents(capacity=2)
+    assert seen.first_time("a") and seen.first_time("b")
+    assert not seen.first_time("a")
+    assert seen.first_time("c")  # "b" is now the oldest and is forgotten
+    assert seen.first_time("b")
+
+
+def test_tag_is_stable_and_hides_the_id() -> None:
+    assert tag("U1234") == tag("U1234") != tag("U1235")
+    assert "1234" not in tag("U1234") and len(tag("U1234")) == 10
+
+
+async def test_turn_collector_keeps_texts_whole_with_their_buttons() -> None:
+    collector = TurnCollector("line")
+    await collector.send_response("u", {"text": "one\n\ntwo"})
+    await collector.send_response(
+        "u", {"text": "pick", "buttons": [{"title": "A", "payload": "/a"}]}
+    )
+    assert collector.name() == "line"
+    assert collector.messages == [
+        Outgoing("one\n\ntwo"),
+        Outgoing("pick", (Choice("A", "/a"),)),
+    ]
+
+
+async def test_inbox_keeps_each_conversations_order_and_runs_conversations_side_by_side() -> None:
+    done: list[tuple[str, int]] = []
+    started = asyncio.Event()
+
+    async def handle(job: tuple[str, int]) -> None:
+        conversation, n = job
+        if conversation == "slow" and n == 0:
+            started.set()
+            await asyncio.sleep(0.2)
+        done.append(job)
+
+    inbox: Inbox[tuple[str, int]] = Inbox(handle)
+    for n in range(3):
+        inbox.put("slow", ("slow", n))
+    await started.wait()
+    inbox.put("fast", ("fast", 0))
+    assert inbox.waiting == 4
+    await inbox.drain(5)
+    assert [j for j in done if j[0] == "slow"] == [("slow", 0), ("slow", 1), ("slow", 2)]
+    assert done.index(("fast", 0)) < done.index(("slow", 0))  # not stuck behind "slow"
+    assert inbox.waiting == 0
+
+
+async def test_inbox_goes_on_after_a_failed_job() -> None:
+    done: list[int] = []
+
+    async def handle(n: int) -> None:
+        if n == 1:
+            raise RuntimeError("boom")
+        done.append(n)
+
+    inbox: Inbox[int] = Inbox(handle)
+    for n in range(3):
+        inbox.put("c", n)
+    await inbox.drain(5)
+    assert done == [0, 2]

@@ -1,0 +1,119 @@
+"""The LINE channel's parts: signatures, rendering, and the API client against the fake."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.channels.base import Choice, Outgoing
+from bot.channels.line import LineApi, render, signature_of, valid_signature
+from bot.settings import LineSettings
+from tests import fakes
+
+BODY = b'{"destination":"U0","events":[]}'
+# Computed apart from this code: printf '%s' BODY | openssl dgst -sha256 -hmac channel-secret -binary | base64
+KNOWN_SIGNATURE = "W3dP9Bhbu4pAfrrGKmS3sZ+m7GXhMWYtP0X+0oJHG4w="
+
+
+def test_signature_matches_a_known_answer() -> None:
+    assert signature_of("channel-secret", BODY) == KNOWN_SIGNATURE
+    assert valid_signature("channel-secret", BODY, KNOWN_SIGNATURE)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "",
+        "W3dP9Bhbu4pAfrrGKmS3sZ+m7GXhMWYtP0X+0oJHG4x=",
+        "not base64 at all ✗",
+        KNOWN_SIGNATURE[:-2],
+    ],
+)
+def test_forged_signatures_fail(forged: str) -> None:
+    assert not valid_signature("channel-secret", BODY, forged)
+    assert not valid_signature("other-secret", BODY, KNOWN_SIGNATURE)
+    assert not valid_signature("channel-secret", BODY + b" ", KNOWN_SIGNATURE)
+
+
+def test_render_puts_every_button_of_the_turn_under_the_last_message() -> None:
+    messages = render(
+        [
+            Outgoing("Answer", (Choice("Residence card renewal at the immigration office", "/a"),)),
+            Outgoing("More", (Choice("Consultant", "/human_handoff"), Choice("A", "/a"))),
+        ]
+    )
+    assert [m.text for m in messages] == ["Answer", "More"]
+    assert messages[0].quick_reply is None
+    items = messages[-1].to_dict()["quickReply"]["items"]
+    assert [i["action"]["data"] for i in items] == ["/a", "/human_handoff"]
+    assert all(len(i["action"]["label"]) <= 20 for i in items)
+    assert items[0]["action"]["displayText"].startswith("Residence card renewal")
+
+
+def test_render_keeps_a_turn_within_one_call_and_the_text_limit() -> None:
+    turn = [Outgoing(f"part {n}") for n in range(8)] + [Outgoing("y" * 12_000)]
+    messages = render(turn)
+    assert all(len(m.text) <= 5000 for m in messages)
+    joined = "\n\n".join(m.text for m in messages)
+    assert joined.count("part") == 8 and joined.count("y") == 12_000
+
+
+def test_render_caps_quick_replies_at_13() -> None:
+    choices = tuple(Choice(f"T{n}", f"/p{n}") for n in range(20))
+    [message] = render([Outgoing("pick", choices)])
+    assert len(message.to_dict()["quickReply"]["items"]) == 13
+
+
+@pytest.fixture
+def api(platforms) -> LineApi:
+    settings = LineSettings(fakes.LINE_SECRET, fakes.LINE_TOKEN, platforms.base_url, timeout=1.0)
+    return LineApi(settings, delays=(0.05, 0.05, 0.05))
+
+
+async def test_a_fresh_reply_token_is_used(api, platforms) -> None:
+    await api.send("Ufresh", render([Outgoing("hi")]), "tok-fresh", time.monotonic())
+    await api.close()
+    assert platforms.calls_to("message/reply", replyToken="tok-fresh")
+    assert not platforms.calls_to("message/push", to="Ufresh")
+
+
+async def test_an_old_reply_token_is_not_tried_the_message_is_pushed(api, platforms) -> None:
+    await api.send("Uold", render([Outgoing("hi")]), "tok-old", time.monotonic() - 120)
+    await api.close()
+    assert not [c for c in platforms.calls if c.body.get("replyToken") == "tok-old"]
+    [push] = platforms.calls_to("message/push", to="Uold")
+    assert push.headers.get("X-Line-Retry-Key")
+
+
+async def test_pushes_are_retried_with_one_retry_key_and_delivered_once(api, platforms) -> None:
+    platforms.trouble("message/push", status=503, times=2)
+    assert await api.push("Uretry", render([Outgoing("hi")]))
+    await api.close()
+    attempts = [
+        c for c in platforms.calls if c.method == "message/push" and c.body["to"] == "Uretry"
+    ]
+    assert [c.status for c in attempts] == [503, 503, 200]
+    assert len({c.headers["X-Line-Retry-Key"] for c in attempts}) == 1
+
+
+async def test_a_push_that_never_gets_through_is_counted_not_raised(api, platforms) -> None:
+    platforms.trouble("message/push", status=500, times=10)
+    assert not await api.push("Udown", render([Outgoing("hi")]))
+    await api.close()
+    assert api.undelivered == 1
+    platforms.trouble("message/push", times=0)
+
+
+async def test_a_refused_push_is_not_retried(api, platforms) -> None:
+    platforms.trouble("message/push", status=400, times=1)
+    assert not await api.push("Ubad", render([Outgoing("hi")]))
+    await api.close()
+    assert len([c for c in platforms.calls if c.body.get("to") == "Ubad"]) == 1
+
+
+async def test_profile_language_is_a_hint_and_its_failure_costs_nothing(api, platforms) -> None:
+    platforms.profiles["Upt"] = "pt-BR"
+    assert await api.profile_language("Upt") == "pt-BR"
+    assert await api.profile_language("Unobody") is None
+    await api.close()

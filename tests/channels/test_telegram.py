@@ -1,0 +1,93 @@
+"""The Telegram channel's parts: rendering, updates, and the API client against the fake."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import Update
+
+from bot.channels.base import Choice, Outgoing
+from bot.channels.telegram import TelegramApi, TelegramInput, keyboard, render
+from bot.guidebook.render import language_payload, topic_payload
+from bot.languages import ANSWERED
+from bot.settings import TelegramSettings
+from tests import fakes
+
+
+def test_render_cuts_at_4096_and_puts_buttons_under_the_last_part() -> None:
+    parts = render([Outgoing("x " * 5000, (Choice("Consultant", "/human_handoff"),))])
+    assert len(parts) == 3
+    assert all(len(text) <= 4096 for text, _ in parts)
+    assert [markup is not None for _, markup in parts] == [False, False, True]
+
+
+def test_keyboard_two_per_row_for_many_short_titles() -> None:
+    menu = keyboard(tuple(Choice(code, language_payload(code)) for code in ANSWERED))
+    assert [len(row) for row in menu.inline_keyboard] == [2, 2, 2, 2, 1]
+    long = keyboard((Choice("How to renew a residence card", "/x"), Choice("Taxes", "/y")))
+    assert [len(row) for row in long.inline_keyboard] == [1, 1]
+
+
+def test_every_guidebook_payload_fits_telegrams_callback_data(renderer) -> None:
+    payloads = [topic_payload(t) for t in renderer.guidebook.topics]
+    payloads += [language_payload(code) for code in ANSWERED]
+    assert max(len(p.encode()) for p in payloads) <= 64
+
+
+@pytest.fixture
+def channel(platforms) -> TelegramInput:
+    settings = TelegramSettings(
+        fakes.TELEGRAM_TOKEN, fakes.TELEGRAM_SECRET, platforms.base_url, timeout=1.0
+    )
+    return TelegramInput(settings)
+
+
+@pytest.mark.parametrize("kind", sorted(fakes.TELEGRAM_NON_TEXT))
+def test_non_text_messages_become_empty_texts_with_their_type(channel, kind: str) -> None:
+    data = fakes.telegram_message(7, None, extra=fakes.TELEGRAM_NON_TEXT[kind], language_code="vi")
+    job = channel.job_for(Update.de_json(data, channel.api.bot))
+    assert (job.text, job.message_type, job.language_hint) == ("", kind, "vi")
+
+
+def test_captions_are_read_as_text_and_groups_and_edits_are_not_residents(channel) -> None:
+    bot = channel.api.bot
+    photo = fakes.telegram_message(
+        7, None, extra={**fakes.TELEGRAM_NON_TEXT["photo"], "caption": "what is this"}
+    )
+    assert channel.job_for(Update.de_json(photo, bot)).text == "what is this"
+    group = fakes.telegram_message(-100, "hello", chat_type="supergroup")
+    assert channel.job_for(Update.de_json(group, bot)) is None
+    edit = fakes.telegram_message(7, "hello")
+    edit["edited_message"] = edit.pop("message")
+    assert channel.job_for(Update.de_json(edit, bot)) is None
+
+
+def test_a_button_tap_is_the_residents_words(channel) -> None:
+    data = fakes.telegram_callback(7, '/faq{"topic": "tax"}', language_code="pt-br")
+    job = channel.job_for(Update.de_json(data, channel.api.bot))
+    assert (job.chat_id, job.text, job.language_hint) == (7, '/faq{"topic": "tax"}', "pt")
+
+
+async def test_sends_are_retried_on_5xx_and_refusals_are_not(platforms) -> None:
+    settings = TelegramSettings(
+        fakes.TELEGRAM_TOKEN, fakes.TELEGRAM_SECRET, platforms.base_url, timeout=1.0
+    )
+    api = TelegramApi(settings, delays=(0.05, 0.05, 0.05))
+    platforms.trouble("sendMessage", status=502, times=2)
+    assert await api.send(31, "hello", None)
+    platforms.trouble("sendMessage", status=400, times=1)
+    assert not await api.send(32, "hello", None)
+    await api.close()
+    statuses = [c.status for c in platforms.calls if c.method == "sendMessage"]
+    assert statuses == [502, 502, 200, 400]
+    assert api.undelivered == 1
+
+
+async def test_a_hanging_api_times_out_and_is_retried(platforms) -> None:
+    settings = TelegramSettings(
+        fakes.TELEGRAM_TOKEN, fakes.TELEGRAM_SECRET, platforms.base_url, timeout=0.5
+    )
+    api = TelegramApi(settings, delays=(0.05,))
+    platforms.trouble("sendMessage", hang=2.0, times=1)
+    assert await api.send(33, "hello", None)
+    await api.close()
+    assert platforms.calls_to("sendMessage", chat_id=33)

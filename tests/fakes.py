@@ -1,0 +1,436 @@
+"""Fake LINE Messaging API and Telegram Bot API servers on loopback, for tests and `make bench`.
+
+They run in a thread of their own (so that synchronous tests and a separate assistant
+process can use them), record every call, check what the real platforms check (tokens,
+limits, single-use reply tokens, retry keys) and can be told to fail: answer 5xx or hang.
+The channels reach them through LINE_API_BASE_URL and TELEGRAM_API_BASE_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+LINE_SECRET = "line-channel-secret-for-tests"
+LINE_TOKEN = "line-access-token-for-tests"
+TELEGRAM_TOKEN = "123456:telegram-token-for-tests"
+TELEGRAM_SECRET = "telegram-webhook-secret-for-tests"
+
+
+@dataclass
+class Call:
+    """One request a fake received."""
+
+    platform: str  # "line" or "telegram"
+    method: str  # LINE: the path after /v2/bot/; Telegram: the Bot API method
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+    status: int = 200
+
+
+@dataclass
+class Trouble:
+    """What the fake does to the next `times` calls of a method: an HTTP status or a hang."""
+
+    status: int = 500
+    hang: float = 0.0
+    times: int = 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FakePlatforms:
+    """Both fakes on one loopback port: LINE under /v2/bot/..., Telegram under /bot<token>/."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.profiles: dict[str, str] = {}  # LINE user id -> profile language
+        self.troubles: dict[str, Trouble] = {}
+        self._reply_tokens_used: set[str] = set()
+        self._retry_keys: set[str] = set()
+        self._message_id = 0
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.on_call: Callable[[Call], None] | None = None
+
+    # -- control ----------------------------------------------------------------------
+
+    def start(self) -> FakePlatforms:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(self._serve())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="fake-platforms", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the fake platforms did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._runner:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    def trouble(self, method: str, status: int = 500, hang: float = 0.0, times: int = 1) -> None:
+        """The next `times` calls of `method` ("message/reply", "sendMessage"...) fail."""
+        with self._lock:
+            self.troubles[method] = Trouble(status, hang, times)
+
+    def calls_to(self, method: str, **match: Any) -> list[Call]:
+        """Successful calls of a method whose body has the given top-level values."""
+        with self._lock:
+            calls = list(self.calls)
+        return [
+            c
+            for c in calls
+            if c.method == method
+            and c.status == 200
+            and all(c.body.get(k) == v for k, v in match.items())
+        ]
+
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 60.0, **match: Any
+    ) -> list[Call]:
+        """Waits until `count` successful calls of `method` (matching) arrived; returns them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls_to(method, **match)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        found = self.calls_to(method, **match)
+        raise AssertionError(f"{len(found)} of {count} {method} calls arrived in {timeout} s")
+
+    # -- server -----------------------------------------------------------------------
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/v2/bot/{method:.+}", self._line)
+        app.router.add_route("*", "/bot{token}/{method}", self._telegram)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def _trouble(self, method: str) -> Trouble | None:
+        with self._lock:
+            trouble = self.troubles.get(method)
+            if trouble is None or trouble.times <= 0:
+                return None
+            trouble.times -= 1
+        if trouble.hang:
+            await asyncio.sleep(trouble.hang)
+        return trouble
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+        if self.on_call:
+            self.on_call(call)
+
+    async def _line(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.method == "GET" and method.startswith("profile/"):
+            method = "profile"
+        raw = await request.read()
+        body = json.loads(raw) if raw else {}
+        call = Call("line", method, body, dict(request.headers))
+        if request.headers.get("Authorization") != f"Bearer {LINE_TOKEN}":
+            call.status = 401
+            self._record(call)
+            return web.json_response({"message": "Authentication failed"}, status=401)
+        trouble = await self._trouble(method)
+        if trouble is not None:
+            call.status = trouble.status
+            self._record(call)
+            return web.json_response({"message": "fake trouble"}, status=trouble.status)
+        status, answer = self._line_answer(method, request, body)
+        call.status = status
+        self._record(call)
+        return web.json_response(answer, status=status)
+
+    def _line_answer(self, method: str, request: web.Request, body: dict) -> tuple[int, dict]:
+        if method == "profile":
+            user_id = request.path.rsplit("/", 1)[-1]
+            if user_id not in self.profiles:
+                return 404, {"message": "Not found"}
+            return 200, {
+                "userId": user_id,
+                "displayName": "Resident",
+                "language": self.profiles[user_id],
+            }
+        if method in ("message/reply", "message/push"):
+            problem = _line_messages_problem(body.get("messages"))
+            if problem:
+                return 400, {"message": problem}
+            with self._lock:
+                if method == "message/reply":
+                    token = body.get("replyToken")
+                    if not token or token in self._reply_tokens_used:
+                        return 400, {"message": "Invalid reply token"}
+                    self._reply_tokens_used.add(token)
+                else:
+                    key = request.headers.get("X-Line-Retry-Key")
+                    if key and key in self._retry_keys:
+                        return 409, {"message": "The retry key is already accepted"}
+                    if key:
+                        self._retry_keys.add(key)
+            return 200, {"sentMessages": [{"id": "1", "quoteToken": "q"} for _ in body["messages"]]}
+        if method == "channel/webhook/endpoint":
+            return 200, {}
+        if method == "channel/webhook/test":
+            return 200, {
+                "success": True,
+                "timestamp": "2026-11-21T00:00:00Z",
+                "statusCode": 200,
+                "reason": "OK",
+                "detail": "200",
+            }
+        return 404, {"message": "Not found"}
+
+    async def _telegram(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:  # python-telegram-bot posts form fields: objects as JSON, numbers as text
+            body = dict(await request.post())
+            for key in ("reply_markup", "link_preview_options", "allowed_updates"):
+                if isinstance(body.get(key), str):
+                    body[key] = json.loads(body[key])
+            if str(body.get("chat_id", "")).lstrip("-").isdigit():
+                body["chat_id"] = int(body["chat_id"])
+        call = Call("telegram", method, body, dict(request.headers))
+        if request.match_info["token"] != TELEGRAM_TOKEN:
+            call.status = 404
+            self._record(call)
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        trouble = await self._trouble(method)
+        if trouble is not None:
+            call.status = trouble.status
+            self._record(call)
+            return web.json_response(
+                {"ok": False, "error_code": trouble.status, "description": "fake trouble"},
+                status=trouble.status,
+            )
+        status, result = self._telegram_answer(method, body)
+        call.status = status
+        self._record(call)
+        if status != 200:
+            return web.json_response(
+                {"ok": False, "error_code": status, "description": result}, status=status
+            )
+        return web.json_response({"ok": True, "result": result})
+
+    def _telegram_answer(self, method: str, body: dict) -> tuple[int, Any]:
+        if method == "getMe":
+            return 200, {
+                "id": 123456,
+                "is_bot": True,
+                "first_name": "Center",
+                "username": "center_bot",
+            }
+        if method == "sendMessage":
+            text = body.get("text") or ""
+            if not text.strip():
+                return 400, "Bad Request: message text is empty"
+            if len(text.encode("utf-16-le")) // 2 > 4096:
+                return 400, "Bad Request: message is too long"
+            for row in (body.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if len(button.get("callback_data", "").encode()) > 64:
+                        return 400, "Bad Request: BUTTON_DATA_INVALID"
+            with self._lock:
+                self._message_id += 1
+                message_id = self._message_id
+            return 200, {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": int(body["chat_id"]), "type": "private"},
+                "text": text,
+            }
+        if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
+            return 200, True
+        if method == "getWebhookInfo":
+            sets = self.calls_to("setWebhook")
+            url = sets[-1].body.get("url") if sets else ""
+            return 200, {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+        return 404, "Not Found: method not found"
+
+
+def _line_messages_problem(messages: Any) -> str | None:
+    """What the LINE platform would refuse in a reply or push, or None."""
+    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+        return "messages: must hold 1 to 5 messages"
+    for message in messages:
+        if message.get("type") != "text":
+            continue
+        text = message.get("text") or ""
+        if not text or len(text) > 5000:
+            return "messages[].text: must be 1 to 5000 characters"
+        items = ((message.get("quickReply") or {}).get("items")) or []
+        if len(items) > 13:
+            return "quickReply.items: at most 13"
+        for item in items:
+            action = item.get("action") or {}
+            if len(action.get("label") or "") > 20 or len(action.get("data") or "") > 300:
+                return "quickReply.items[].action: label at most 20, data at most 300"
+    return None
+
+
+# -- what the platforms send to the assistant ---------------------------------------------
+
+
+def line_signature(body: bytes, secret: str = LINE_SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+_counter = iter(range(10**9))
+
+
+def line_event(
+    user_id: str,
+    text: str | None = None,
+    *,
+    kind: str = "message",
+    message_type: str = "text",
+    data: str | None = None,
+    event_id: str | None = None,
+    redelivery: bool = False,
+    source: dict | None = None,
+    reply_token: str | None = None,
+) -> dict[str, Any]:
+    """A webhook event as LINE sends it."""
+    n = next(_counter)
+    event: dict[str, Any] = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": source or {"type": "user", "userId": user_id},
+        "webhookEventId": event_id or f"01FAKE{n:020d}",
+        "deliveryContext": {"isRedelivery": redelivery},
+    }
+    if kind in ("message", "follow", "postback"):
+        event["replyToken"] = reply_token or f"reply-token-{n}"
+    if kind == "message":
+        message: dict[str, Any] = {"id": str(n), "type": message_type, "quoteToken": "q"}
+        if message_type == "text":
+            message["text"] = text or ""
+        elif message_type == "sticker":
+            message.update(packageId="446", stickerId="1988", stickerResourceType="STATIC")
+        elif message_type in ("image", "video", "audio"):
+            message["contentProvider"] = {"type": "line"}
+            if message_type != "image":
+                message["duration"] = 1000
+        elif message_type == "file":
+            message.update(fileName="zairyu.pdf", fileSize=2048)
+        elif message_type == "location":
+            message.update(title="Home", address="Sendai", latitude=38.26, longitude=140.87)
+        event["message"] = message
+    if kind == "postback":
+        event["postback"] = {"data": data or ""}
+    return event
+
+
+def line_body(*events: dict[str, Any]) -> bytes:
+    return json.dumps({"destination": "Ubot", "events": list(events)}).encode()
+
+
+def telegram_message(
+    chat_id: int,
+    text: str | None = None,
+    *,
+    update_id: int | None = None,
+    language_code: str | None = "en",
+    chat_type: str = "private",
+    extra: dict | None = None,
+) -> dict[str, Any]:
+    """An update with a message, as Telegram sends it."""
+    update_id = update_id if update_id is not None else 10_000 + next(_counter)
+    user: dict[str, Any] = {"id": chat_id, "is_bot": False, "first_name": "Resident"}
+    if language_code:
+        user["language_code"] = language_code
+    message: dict[str, Any] = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": chat_type},
+        "from": user,
+    }
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+    message.update(extra or {})
+    return {"update_id": update_id, "message": message}
+
+
+def telegram_callback(
+    chat_id: int, data: str, *, update_id: int | None = None, language_code: str | None = "en"
+) -> dict[str, Any]:
+    """An update with a button tap (callback query), as Telegram sends it."""
+    update_id = update_id if update_id is not None else 10_000 + next(_counter)
+    user: dict[str, Any] = {"id": chat_id, "is_bot": False, "first_name": "Resident"}
+    if language_code:
+        user["language_code"] = language_code
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb{update_id}",
+            "from": user,
+            "chat_instance": "1",
+            "data": data,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": 123456, "is_bot": True, "first_name": "Center"},
+                "text": "...",
+            },
+        },
+    }
+
+
+TELEGRAM_NON_TEXT: dict[str, dict[str, Any]] = {
+    "sticker": {
+        "sticker": {
+            "file_id": "s1",
+            "file_unique_id": "u1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+    },
+    "photo": {"photo": [{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}]},
+    "voice": {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}},
+    "document": {"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "a.pdf"}},
+    "location": {"location": {"latitude": 35.7, "longitude": 139.56}},
+}
