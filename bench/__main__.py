@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import langid, nlu
+from bench import channels, langid, nlu
 
 
 def main() -> int:
-    results = {"language identification": langid.run(), "intents and topics": nlu.run()}
+    results = {
+        "language identification": langid.run(),
+        "intents and topics": nlu.run(),
+        "channel latency": channels.run(),
+    }
     print(
         "\nSummary: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results.items())
     )

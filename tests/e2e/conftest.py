@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,15 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ROOT
-from tests import fakes
+from tests import fakes, harness
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Assistant:
@@ -99,96 +87,22 @@ class Assistant:
             return json.loads(r.read())["slots"].get(name)
 
 
-def _start(tmp: Path, center: str, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    rasa_port, actions_port = free_port(), free_port()
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
-    )
-    env = dict(
-        os.environ,
-        CENTER=center,
-        PYTHONPATH=str(ROOT),
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        RASA_TELEMETRY_ENABLED="false",
-        DATABASE_URL=f"sqlite:///{tmp / 'state.db'}",
-        TF_CPP_MIN_LOG_LEVEL="2",
-        **(extra_env or {}),
-    )
-    log = (tmp / "assistant.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.run",
-            "--port",
-            str(rasa_port),
-            "--actions-port",
-            str(actions_port),
-            "--endpoints",
-            str(endpoints),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{rasa_port}"
-    deadline = time.monotonic() + 400
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the assistant stopped: see {tmp / 'assistant.log'}")
-        try:
-            with urllib.request.urlopen(base + "/status", timeout=5) as r:
-                if json.loads(r.read()).get("model_file"):
-                    break
-        except OSError:
-            pass
-        time.sleep(1)
-    else:
-        raise RuntimeError(f"the assistant did not start in time: see {tmp / 'assistant.log'}")
-    return process, base
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 def _assistant(tmp_path_factory, center: str, extra_env: dict | None = None):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
     tmp = tmp_path_factory.mktemp(f"assistant-{center}")
-    process, base = _start(tmp, center, extra_env)
+    process, base = harness.start(tmp, center, extra_env)
     assistant = Assistant(base)
     assistant.log = tmp / "assistant.log"
     yield assistant
-    _stop(process)
-
-
-def channel_env(platforms: fakes.FakePlatforms) -> dict[str, str]:
-    """The contract's variables, pointed at the fake platforms."""
-    return {
-        "LINE_CHANNEL_SECRET": fakes.LINE_SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": fakes.LINE_TOKEN,
-        "LINE_API_BASE_URL": platforms.base_url,
-        "TELEGRAM_BOT_TOKEN": fakes.TELEGRAM_TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": fakes.TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": platforms.base_url,
-        "PLATFORM_TIMEOUT_SECONDS": "2",
-    }
+    harness.stop(process)
 
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory, platforms) -> Assistant:
     """The assistant of the Miyagi International Association (the default center), with
     its LINE and Telegram channels talking to the fake platforms."""
-    yield from _assistant(tmp_path_factory, "miyagi", channel_env(platforms))
+    yield from _assistant(tmp_path_factory, "miyagi", harness.channel_env(platforms))
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ def test_logs_hold_no_secrets_and_no_message_texts(assistant, platforms) -> None
     platforms.wait_for("message/reply", replyToken=event["replyToken"])
     assert assistant.telegram(fakes.telegram_message(990_001, telegram_text))[0] == 200
     platforms.wait_for("sendMessage", chat_id=990_001)
+    assert assistant.telegram(fakes.telegram_message(990_002, "/lang zqxcmd"))[0] == 200
+    platforms.wait_for("sendMessage", chat_id=990_002)
     assert assistant.line(event, signature="forged")[0] == 401
 
     log = assistant.log.read_text(errors="replace")
@@ -25,6 +27,7 @@ def test_logs_hold_no_secrets_and_no_message_texts(assistant, platforms) -> None
         fakes.TELEGRAM_SECRET,
         "ZQX-LINE-7731",
         "ZQX-TG-5512",
+        "zqxcmd",
         "U" + "7" * 32,  # LINE user ids appear as pseudonyms only
     ):
         assert secret not in log, f"the log holds {secret!r}"

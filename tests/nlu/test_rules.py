@@ -99,3 +99,18 @@ def test_a_language_entity_from_the_model_is_kept() -> None:
     entity = {"entity": "language", "value": "ko", "start": 0, "end": 6}
     message = classify("Korean", "change_language", [entity])
     assert message.get("entities") == [entity]
+
+
+@pytest.mark.parametrize("kind", ["sticker", "image", "voice", "location"])
+def test_non_text_messages_from_a_channel_are_marked(kind: str) -> None:
+    message = Message(data={TEXT: "", "metadata": {"message_type": kind}})
+    RuleClassifier(RuleClassifier.get_default_config()).process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
+    assert message.get("input_problem") == "non_text"
+
+
+def test_a_text_message_with_a_type_is_read_as_usual() -> None:
+    message = Message(data={TEXT: "/start", "metadata": {"message_type": "follow"}})
+    RuleClassifier(RuleClassifier.get_default_config()).process([message])
+    assert message.get("intent")["name"] == "greet"
+    assert message.get("input_problem") is None

@@ -1,0 +1,278 @@
+"""Webhook-to-reply latency through LINE and Telegram, beside the plain REST channel.
+
+The real assistant (`python -m bot.run`) runs with both channels pointed at the fake
+platforms of tests/fakes.py. Twenty simulated residents talk at once, each through a
+script of messages in its own language with a pause between messages (people type);
+every resident plays the same script over REST, LINE and Telegram, in rounds that
+alternate the channels, so the three see the same load on the same machine.
+
+Latency of one message:
+- REST: from the POST until the answer is back (the answer is the response body).
+- LINE: from the POST of the signed webhook until the fake LINE API receives the reply.
+- Telegram: from the POST of the update until the fake Bot API receives the turn's last
+  message (a turn can be several sendMessage calls).
+The fakes run in a process of their own and time each call on arrival (the monotonic
+clock is the machine's), so the benchmark's own Python does not delay them.
+Target: each channel's p95 at most 1.2 times REST's, and under 300 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import random
+import statistics
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from multiprocessing import Queue
+from pathlib import Path
+from types import SimpleNamespace
+
+import aiohttp
+
+from bench.tables import table
+from bot.settings import ROOT
+from tests import fakes, harness
+
+MODEL = ROOT / "models" / "assistant.tar.gz"
+RESIDENTS = 20
+ROUNDS = 3
+PAUSE = (0.5, 2.0)  # seconds a resident takes to write the next message
+TARGET_RATIO, TARGET_MS = 1.2, 300.0
+
+SCRIPTS = [
+    ["hello", "I lost my residence card", "how do I join health insurance", "thanks"],
+    ["こんにちは", "引っ越しの手続きを教えて", "ゴミの出し方は？", "ありがとう"],
+    ["oi", "como faço pra renovar o visto", "preciso pagar imposto?", "obrigado"],
+    ["xin chào", "tôi muốn gia hạn visa", "cách đóng bảo hiểm y tế", "cảm ơn"],
+    ["你好", "在留卡丢了怎么办", "怎么交国民年金", "谢谢"],
+    ["안녕하세요", "재류카드를 잃어버렸어요", "건강보험 가입은 어떻게 해요", "감사합니다"],
+    ["hello po", "paano po mag renew ng visa", "saan po magbabayad ng tax", "salamat po"],
+    ["नमस्ते", "मेरो कार्ड हरायो", "स्वास्थ्य बीमा कसरी गर्ने", "धन्यवाद"],
+]
+
+
+def arrival_key(call: fakes.Call) -> tuple[str, str] | None:
+    """What a platform call answers: a LINE reply token, a LINE user, a Telegram chat."""
+    if call.method == "message/reply":
+        return ("line", call.body.get("replyToken", ""))
+    if call.method == "message/push":
+        return ("line-push", call.body.get("to", ""))
+    if call.method == "sendMessage":
+        return ("telegram", str(call.body.get("chat_id")))
+    return None
+
+
+def serve_fakes(started: Queue, arrivals: Queue) -> None:
+    """Runs the fake platforms in a process of their own (so that they do not wait for the
+    benchmark's own Python thread) and reports each successful call with its time."""
+    platforms = fakes.FakePlatforms()
+
+    def heard(call: fakes.Call) -> None:
+        key = arrival_key(call)
+        if key and call.status == 200:
+            arrivals.put((key, call.at))
+
+    platforms.on_call = heard
+    platforms.start()
+    started.put(platforms.base_url)
+    threading.Event().wait()
+
+
+class Arrivals:
+    """What the fake platforms received, as futures the residents can wait for."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, queue: Queue) -> None:
+        self.loop = loop
+        self.queue = queue
+        self.waiting: dict[tuple[str, str], tuple[int, asyncio.Future]] = {}
+        self.counts: dict[tuple[str, str], int] = defaultdict(int)
+        self.totals: dict[tuple[str, str], int] = defaultdict(int)
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def expect(self, key: tuple[str, str], count: int = 1) -> asyncio.Future:
+        future = self.loop.create_future()
+        self.counts[key] = 0
+        self.waiting[key] = (count, future)
+        return future
+
+    def _listen(self) -> None:
+        while True:
+            key, at = self.queue.get()
+            self.loop.call_soon_threadsafe(self._arrived, tuple(key), at)
+
+    def _arrived(self, key: tuple[str, str], at: float) -> None:
+        self.totals[key] += 1
+        if key not in self.waiting:
+            return
+        self.counts[key] += 1
+        count, future = self.waiting[key]
+        if self.counts[key] >= count and not future.done():
+            del self.waiting[key]
+            future.set_result(at)
+
+
+class Bench:
+    def __init__(self, base: str, arrivals_queue: Queue) -> None:
+        self.base = base
+        self.arrivals_queue = arrivals_queue
+        self.session: aiohttp.ClientSession | None = None
+        self.arrivals: Arrivals | None = None
+        self.telegram_counts: dict[tuple[int, int], int] = {}
+        self._update = 1_000_000
+
+    async def rest(self, resident: str, text: str) -> float:
+        start = time.monotonic()
+        async with self.session.post(
+            f"{self.base}/webhooks/rest/webhook", json={"sender": resident, "message": text}
+        ) as response:
+            await response.read()
+            assert response.status == 200
+        return time.monotonic() - start
+
+    async def line(self, resident: str, text: str) -> float:
+        event = fakes.line_event(resident, text)
+        body = fakes.line_body(event)
+        done = self.arrivals.expect(("line", event["replyToken"]))
+        start = time.monotonic()
+        async with self.session.post(
+            f"{self.base}/webhooks/line/webhook",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Line-Signature": fakes.line_signature(body),
+            },
+        ) as response:
+            assert response.status == 200
+        return await asyncio.wait_for(done, 30) - start
+
+    async def telegram(self, chat: int, text: str, messages: int) -> float:
+        self._update += 1
+        update = fakes.telegram_message(chat, text, update_id=self._update)
+        done = self.arrivals.expect(("telegram", str(chat)), messages)
+        start = time.monotonic()
+        async with self.session.post(
+            f"{self.base}/webhooks/telegram/webhook",
+            data=json.dumps(update),
+            headers={
+                "Content-Type": "application/json",
+                "X-Telegram-Bot-Api-Secret-Token": fakes.TELEGRAM_SECRET,
+            },
+        ) as response:
+            assert response.status == 200
+        return await asyncio.wait_for(done, 30) - start
+
+    async def count_telegram_messages(self, script: list[str], chat: int) -> list[int]:
+        """How many messages each step of a script gets on Telegram (the assistant is
+        deterministic: the same script gets the same answers)."""
+        counts = []
+        for text in script:
+            before = self.arrivals.totals[("telegram", str(chat))]
+            await self.telegram(chat, text, 1)
+            await asyncio.sleep(0.5)  # the rest of the turn
+            counts.append(self.arrivals.totals[("telegram", str(chat))] - before)
+        return counts
+
+    async def resident(self, channel: str, n: int, round_: int, counts: list[int]) -> list[float]:
+        script = SCRIPTS[n % len(SCRIPTS)]
+        pauses = random.Random(n * 100 + round_)
+        who = f"{channel}-{round_}-{n}"
+        latencies = []
+        await asyncio.sleep(pauses.uniform(0, PAUSE[1]))  # residents do not start in step
+        for step, text in enumerate(script):
+            if channel == "rest":
+                latencies.append(await self.rest(who, text))
+            elif channel == "line":
+                latencies.append(await self.line(f"U{round_:02d}{n:030d}", text))
+            else:
+                chat = 5_000_000 + round_ * 1000 + n
+                latencies.append(await self.telegram(chat, text, counts[step]))
+            await asyncio.sleep(pauses.uniform(*PAUSE))
+        return latencies
+
+    async def run(self) -> dict[str, list[float]]:
+        self.arrivals = Arrivals(asyncio.get_running_loop(), self.arrivals_queue)
+        results: dict[str, list[float]] = defaultdict(list)
+        connector = aiohttp.TCPConnector(limit=100)
+        async with aiohttp.ClientSession(connector=connector) as self.session:
+            counts = [
+                await self.count_telegram_messages(script, 4_000_000 + i)
+                for i, script in enumerate(SCRIPTS)
+            ]
+            for warm in range(len(SCRIPTS)):  # warm the REST and LINE paths too
+                await self.rest(f"warm-{warm}", SCRIPTS[warm][1])
+                await self.line(f"Uwarm{warm:028d}", SCRIPTS[warm][1])
+            for round_ in range(ROUNDS):
+                for channel in ("rest", "line", "telegram"):
+                    runs = await asyncio.gather(
+                        *(
+                            self.resident(channel, n, round_, counts[n % len(SCRIPTS)])
+                            for n in range(RESIDENTS)
+                        )
+                    )
+                    results[channel].extend(x for run in runs for x in run)
+        return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run() -> bool:
+    print("\n== Channels: webhook-to-reply latency, 20 residents at once ==")
+    if not MODEL.exists():
+        print("no trained model: run `make train` first")
+        return False
+    context = multiprocessing.get_context("spawn")
+    started, arrivals = context.Queue(), context.Queue()
+    fake = context.Process(target=serve_fakes, args=(started, arrivals), daemon=True)
+    fake.start()
+    platforms = SimpleNamespace(base_url=started.get(timeout=60))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-channels-"))
+    process, base = harness.start(tmp, "miyagi", harness.channel_env(platforms))
+    try:
+        results = asyncio.run(Bench(base, arrivals).run())
+    finally:
+        harness.stop(process)
+        fake.terminate()
+    rest_p95 = percentile(results["rest"], 0.95)
+    rows, met = [], True
+    for channel in ("rest", "line", "telegram"):
+        values = results[channel]
+        p50, p95 = percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000
+        ratio = p95 / (rest_p95 * 1000)
+        ok = channel == "rest" or (ratio <= TARGET_RATIO and p95 < TARGET_MS)
+        met &= ok
+        rows.append(
+            [
+                channel if channel != "rest" else "REST (baseline)",
+                len(values),
+                f"{p50:.0f}",
+                f"{p95:.0f}",
+                f"{max(values) * 1000:.0f}",
+                f"{statistics.mean(values) * 1000:.0f}",
+                "1.00" if channel == "rest" else f"{ratio:.2f}",
+                "" if channel == "rest" else ("met" if ok else "NOT met"),
+            ]
+        )
+    print(
+        f"{RESIDENTS} residents, {len(SCRIPTS[0])} messages each, {PAUSE[0]}-{PAUSE[1]} s "
+        f"between messages, {ROUNDS} rounds alternating the channels; fake platforms on loopback."
+    )
+    print(
+        table(
+            ["channel", "messages", "p50 ms", "p95 ms", "max ms", "mean ms", "p95/REST", "target"],
+            rows,
+        )
+    )
+    print(f"Target: p95 at most {TARGET_RATIO} x REST's and under {TARGET_MS:.0f} ms.")
+    return met
+
+
+if __name__ == "__main__":
+    run()
