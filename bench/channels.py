@@ -2,17 +2,19 @@
 
 The real assistant (`python -m bot.run`) runs with both channels pointed at the fake
 platforms of tests/fakes.py. Twenty simulated residents talk at once, each through a
-script of messages in its own language with a pause between messages (people type);
-every resident plays the same script over REST, LINE and Telegram, in rounds that
-alternate the channels, so the three see the same load on the same machine.
+script of messages in its own language with a pause between messages (people type),
+after an opening that is not measured (a LINE follow, Telegram's /start, /start on REST);
+every resident plays its script over REST, LINE and Telegram at the same time, message
+by message in a rotating order, so that the three channels meet the same moments of
+load on this shared machine.
 
 Latency of one message:
 - REST: from the POST until the answer is back (the answer is the response body).
 - LINE: from the POST of the signed webhook until the fake LINE API receives the reply.
 - Telegram: from the POST of the update until the fake Bot API receives the turn's last
   message (a turn can be several sendMessage calls).
-The fakes run in a process of their own and time each call on arrival (the monotonic
-clock is the machine's), so the benchmark's own Python does not delay them.
+The fakes are served by the same event loop as the simulated residents, so a REST answer
+and a platform call are timed on arrival by the same loop, under the same conditions.
 Target: each channel's p95 at most 1.2 times REST's, and under 300 ms.
 """
 
@@ -20,16 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import random
 import statistics
 import tempfile
-import threading
 import time
 from collections import defaultdict
-from multiprocessing import Queue
 from pathlib import Path
-from types import SimpleNamespace
 
 import aiohttp
 
@@ -42,6 +40,8 @@ RESIDENTS = 20
 ROUNDS = 3
 PAUSE = (0.5, 2.0)  # seconds a resident takes to write the next message
 TARGET_RATIO, TARGET_MS = 1.2, 300.0
+CHANNELS = ["rest", "line", "telegram"]
+OPENING = "/start"
 
 SCRIPTS = [
     ["hello", "I lost my residence card", "how do I join health insurance", "thanks"],
@@ -66,45 +66,24 @@ def arrival_key(call: fakes.Call) -> tuple[str, str] | None:
     return None
 
 
-def serve_fakes(started: Queue, arrivals: Queue) -> None:
-    """Runs the fake platforms in a process of their own (so that they do not wait for the
-    benchmark's own Python thread) and reports each successful call with its time."""
-    platforms = fakes.FakePlatforms()
-
-    def heard(call: fakes.Call) -> None:
-        key = arrival_key(call)
-        if key and call.status == 200:
-            arrivals.put((key, call.at))
-
-    platforms.on_call = heard
-    platforms.start()
-    started.put(platforms.base_url)
-    threading.Event().wait()
-
-
 class Arrivals:
     """What the fake platforms received, as futures the residents can wait for."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, queue: Queue) -> None:
-        self.loop = loop
-        self.queue = queue
+    def __init__(self) -> None:
         self.waiting: dict[tuple[str, str], tuple[int, asyncio.Future]] = {}
         self.counts: dict[tuple[str, str], int] = defaultdict(int)
         self.totals: dict[tuple[str, str], int] = defaultdict(int)
-        threading.Thread(target=self._listen, daemon=True).start()
 
     def expect(self, key: tuple[str, str], count: int = 1) -> asyncio.Future:
-        future = self.loop.create_future()
+        future = asyncio.get_running_loop().create_future()
         self.counts[key] = 0
         self.waiting[key] = (count, future)
         return future
 
-    def _listen(self) -> None:
-        while True:
-            key, at = self.queue.get()
-            self.loop.call_soon_threadsafe(self._arrived, tuple(key), at)
-
-    def _arrived(self, key: tuple[str, str], at: float) -> None:
+    def heard(self, call: fakes.Call) -> None:
+        key = arrival_key(call)
+        if key is None or call.status != 200:
+            return
         self.totals[key] += 1
         if key not in self.waiting:
             return
@@ -112,13 +91,13 @@ class Arrivals:
         count, future = self.waiting[key]
         if self.counts[key] >= count and not future.done():
             del self.waiting[key]
-            future.set_result(at)
+            future.set_result(call.at)
 
 
 class Bench:
-    def __init__(self, base: str, arrivals_queue: Queue) -> None:
+    def __init__(self, base: str, platforms: fakes.FakePlatforms) -> None:
         self.base = base
-        self.arrivals_queue = arrivals_queue
+        self.platforms = platforms
         self.session: aiohttp.ClientSession | None = None
         self.arrivals: Arrivals | None = None
         self.telegram_counts: dict[tuple[int, int], int] = {}
@@ -133,8 +112,8 @@ class Bench:
             assert response.status == 200
         return time.monotonic() - start
 
-    async def line(self, resident: str, text: str) -> float:
-        event = fakes.line_event(resident, text)
+    async def line(self, resident: str, text: str | None, kind: str = "message") -> float:
+        event = fakes.line_event(resident, text, kind=kind)
         body = fakes.line_body(event)
         done = self.arrivals.expect(("line", event["replyToken"]))
         start = time.monotonic()
@@ -168,6 +147,8 @@ class Bench:
     async def count_telegram_messages(self, script: list[str], chat: int) -> list[int]:
         """How many messages each step of a script gets on Telegram (the assistant is
         deterministic: the same script gets the same answers)."""
+        await self.telegram(chat, OPENING, 1)
+        await asyncio.sleep(0.5)
         counts = []
         for text in script:
             before = self.arrivals.totals[("telegram", str(chat))]
@@ -176,25 +157,41 @@ class Bench:
             counts.append(self.arrivals.totals[("telegram", str(chat))] - before)
         return counts
 
-    async def resident(self, channel: str, n: int, round_: int, counts: list[int]) -> list[float]:
+    async def say(self, channel: str, n: int, round_: int, text: str, messages: int) -> float:
+        """One message of resident `n` through a channel; its latency in seconds."""
+        if channel == "rest":
+            return await self.rest(f"rest-{round_}-{n}", text)
+        if channel == "line":
+            user = f"U{round_:02d}{n:030d}"
+            if text == OPENING:
+                return await self.line(user, None, kind="follow")
+            return await self.line(user, text)
+        return await self.telegram(5_000_000 + round_ * 1000 + n, text, messages)
+
+    async def resident(self, n: int, round_: int, counts: list[int]) -> dict[str, list[float]]:
+        """Resident `n` plays its script on all three channels, message by message in a
+        rotating order, so that every channel meets the same moments of load."""
         script = SCRIPTS[n % len(SCRIPTS)]
         pauses = random.Random(n * 100 + round_)
-        who = f"{channel}-{round_}-{n}"
-        latencies = []
+        latencies: dict[str, list[float]] = defaultdict(list)
         await asyncio.sleep(pauses.uniform(0, PAUSE[1]))  # residents do not start in step
-        for step, text in enumerate(script):
-            if channel == "rest":
-                latencies.append(await self.rest(who, text))
-            elif channel == "line":
-                latencies.append(await self.line(f"U{round_:02d}{n:030d}", text))
-            else:
-                chat = 5_000_000 + round_ * 1000 + n
-                latencies.append(await self.telegram(chat, text, counts[step]))
+        # The opening, not measured: LINE residents add the account as a friend first,
+        # Telegram residents press Start; REST gets the same /start.
+        for channel in CHANNELS:
+            await self.say(channel, n, round_, OPENING, 1)
             await asyncio.sleep(pauses.uniform(*PAUSE))
+        for step, text in enumerate(script):
+            shift = (n + step) % len(CHANNELS)
+            for channel in CHANNELS[shift:] + CHANNELS[:shift]:
+                latency = await self.say(channel, n, round_, text, counts[step])
+                latencies[channel].append(latency)
+                await asyncio.sleep(pauses.uniform(*PAUSE))
         return latencies
 
     async def run(self) -> dict[str, list[float]]:
-        self.arrivals = Arrivals(asyncio.get_running_loop(), self.arrivals_queue)
+        self.arrivals = Arrivals()
+        self.platforms.on_call = self.arrivals.heard
+        await self.platforms.serve()
         results: dict[str, list[float]] = defaultdict(list)
         connector = aiohttp.TCPConnector(limit=100)
         async with aiohttp.ClientSession(connector=connector) as self.session:
@@ -206,14 +203,13 @@ class Bench:
                 await self.rest(f"warm-{warm}", SCRIPTS[warm][1])
                 await self.line(f"Uwarm{warm:028d}", SCRIPTS[warm][1])
             for round_ in range(ROUNDS):
-                for channel in ("rest", "line", "telegram"):
-                    runs = await asyncio.gather(
-                        *(
-                            self.resident(channel, n, round_, counts[n % len(SCRIPTS)])
-                            for n in range(RESIDENTS)
-                        )
-                    )
-                    results[channel].extend(x for run in runs for x in run)
+                runs = await asyncio.gather(
+                    *(self.resident(n, round_, counts[n % len(SCRIPTS)]) for n in range(RESIDENTS))
+                )
+                for run in runs:
+                    for channel, values in run.items():
+                        results[channel].extend(values)
+        await self.platforms.close()
         return results
 
 
@@ -228,18 +224,13 @@ def run() -> bool:
     if not MODEL.exists():
         print("no trained model: run `make train` first")
         return False
-    context = multiprocessing.get_context("spawn")
-    started, arrivals = context.Queue(), context.Queue()
-    fake = context.Process(target=serve_fakes, args=(started, arrivals), daemon=True)
-    fake.start()
-    platforms = SimpleNamespace(base_url=started.get(timeout=60))
+    platforms = fakes.FakePlatforms()  # served by the benchmark's own loop, below
     tmp = Path(tempfile.mkdtemp(prefix="bench-channels-"))
     process, base = harness.start(tmp, "miyagi", harness.channel_env(platforms))
     try:
-        results = asyncio.run(Bench(base, arrivals).run())
+        results = asyncio.run(Bench(base, platforms).run())
     finally:
         harness.stop(process)
-        fake.terminate()
     rest_p95 = percentile(results["rest"], 0.95)
     rows, met = [], True
     for channel in ("rest", "line", "telegram"):
@@ -261,8 +252,9 @@ def run() -> bool:
             ]
         )
     print(
-        f"{RESIDENTS} residents, {len(SCRIPTS[0])} messages each, {PAUSE[0]}-{PAUSE[1]} s "
-        f"between messages, {ROUNDS} rounds alternating the channels; fake platforms on loopback."
+        f"{RESIDENTS} residents at once, each writing {len(SCRIPTS[0])} messages on every "
+        f"channel in turn, {PAUSE[0]}-{PAUSE[1]} s apart; {ROUNDS} rounds; fake platforms "
+        "on loopback."
     )
     print(
         table(

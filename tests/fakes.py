@@ -76,11 +76,12 @@ class FakePlatforms:
     # -- control ----------------------------------------------------------------------
 
     def start(self) -> FakePlatforms:
+        """Serves from a thread of its own (for synchronous tests and other processes)."""
         ready = threading.Event()
 
         def run() -> None:
             self._loop = asyncio.new_event_loop()
-            self._loop.run_until_complete(self._serve())
+            self._loop.run_until_complete(self.serve())
             ready.set()
             self._loop.run_forever()
 
@@ -90,7 +91,13 @@ class FakePlatforms:
             raise RuntimeError("the fake platforms did not start")
         return self
 
+    async def close(self) -> None:
+        """Stops serving on the running loop (the counterpart of `serve`)."""
+        if self._runner:
+            await self._runner.cleanup()
+
     def stop(self) -> None:
+        """Stops the thread started by `start`."""
         if self._loop and self._runner:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -128,7 +135,8 @@ class FakePlatforms:
 
     # -- server -----------------------------------------------------------------------
 
-    async def _serve(self) -> None:
+    async def serve(self) -> None:
+        """Serves on the running event loop (`make bench` measures on the same loop)."""
         app = web.Application()
         app.router.add_route("*", "/v2/bot/{method:.+}", self._line)
         app.router.add_route("*", "/bot{token}/{method}", self._telegram)

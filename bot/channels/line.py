@@ -67,6 +67,7 @@ from sanic.response import HTTPResponse
 from bot.channels.base import (
     RETRY_DELAYS,
     Choice,
+    Courier,
     Inbox,
     Outgoing,
     SeenEvents,
@@ -267,6 +268,7 @@ class LineInput(InputChannel):
     def __init__(self, settings: LineSettings | None) -> None:
         self.settings = settings
         self.api = LineApi(settings) if settings else None
+        self.courier = Courier("line-api") if settings else None
         self.seen = SeenEvents()
         self.inbox: Inbox[Job] = Inbox(self._handle, name="line")
         self._hints: OrderedDict[str, str | None] = OrderedDict()
@@ -295,8 +297,8 @@ class LineInput(InputChannel):
         @line_webhook.listener("before_server_stop")
         async def stop(*_: Any) -> None:
             await self.inbox.drain(10.0)
-            if self.api:
-                await self.api.close()
+            if self.courier:
+                await self.courier.close(self.api.close())
 
         return line_webhook
 
@@ -325,8 +327,10 @@ class LineInput(InputChannel):
             logger.warning("line: rejected a signed webhook call that is not a webhook body")
             return response.json({"error": "the body is not a LINE webhook body"}, status=400)
         for event in events:
-            if isinstance(event, dict):
+            try:
                 self.accept(event)
+            except (AttributeError, TypeError, ValueError):
+                logger.warning("line: skipped an event it cannot read")
         return response.json({})
 
     def accept(self, event: dict[str, Any]) -> None:
@@ -368,7 +372,7 @@ class LineInput(InputChannel):
             return Job(user_id, "", kind if kind in NON_TEXT else "other", token, event_id=event_id)
         if kind == "postback":
             data = str((event.get("postback") or {}).get("data") or "")
-            return Job(user_id, data, "postback", token, event_id=event_id)
+            return Job(user_id, data, "postback", token, event_id=event_id) if data else None
         if kind == "follow":
             return Job(user_id, "/start", "follow", token, event_id=event_id)
         if kind == "unfollow":
@@ -379,7 +383,8 @@ class LineInput(InputChannel):
     async def language_hint(self, user_id: str) -> str | None:
         """The answered language of the resident's LINE profile (fetched once per resident)."""
         if user_id not in self._hints:
-            self._hints[user_id] = from_locale(await self.api.profile_language(user_id))
+            language = await self.courier.run(self.api.profile_language(user_id))
+            self._hints[user_id] = from_locale(language)
             if len(self._hints) > 50_000:
                 self._hints.popitem(last=False)
         return self._hints[user_id]
@@ -402,7 +407,9 @@ class LineInput(InputChannel):
         )
         messages = render(collector.messages)
         if messages:
-            await self.api.send(job.user_id, messages, job.reply_token, job.received)
+            await self.courier.run(
+                self.api.send(job.user_id, messages, job.reply_token, job.received)
+            )
 
 
 async def register_webhook(settings: LineSettings, public_url: str) -> str:

@@ -56,6 +56,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.base import (
     RETRY_DELAYS,
     Choice,
+    Courier,
     Inbox,
     Outgoing,
     SeenEvents,
@@ -163,6 +164,13 @@ class TelegramApi:
         except Exception as error:  # noqa: BLE001
             logger.info("telegram: callback query not answered (%s)", self._describe(error))
 
+    async def send_all(
+        self, chat_id: int, parts: list[tuple[str, InlineKeyboardMarkup | None]]
+    ) -> None:
+        """Sends a turn's messages in order."""
+        for text, markup in parts:
+            await self.send(chat_id, text, markup)
+
     async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
         """Sends one message, retrying on network errors, 5xx and 429."""
         last = "no attempt"
@@ -217,9 +225,9 @@ class TelegramInput(InputChannel):
     def __init__(self, settings: TelegramSettings | None) -> None:
         self.settings = settings
         self.api = TelegramApi(settings) if settings else None
+        self.courier = Courier("telegram-api") if settings else None
         self.seen = SeenEvents()
         self.inbox: Inbox[Job] = Inbox(self._handle, name="telegram")
-        self._tasks: set[asyncio.Task] = set()
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -241,8 +249,8 @@ class TelegramInput(InputChannel):
         @telegram_webhook.listener("before_server_stop")
         async def stop(*_: Any) -> None:
             await self.inbox.drain(10.0)
-            if self.api:
-                await self.api.close()
+            if self.courier:
+                await self.courier.close(self.api.close())
 
         return telegram_webhook
 
@@ -269,25 +277,19 @@ class TelegramInput(InputChannel):
             data = json.loads(request.body or b"")
             update_id = int(data["update_id"])
             update = Update.de_json(data, self.api.bot)
+            job = self.job_for(update)
         except (ValueError, KeyError, TypeError, AttributeError):
             logger.warning("telegram: rejected a body that is not an update")
             return response.json({"error": "the body is not a Telegram update"}, status=400)
         if not self.seen.first_time(update_id):
             logger.info("telegram: update %s is a duplicate, already handled", update_id)
             return response.json({})
-        self.accept(update)
+        if update.callback_query is not None:  # stops the button's spinner, right away
+            self.courier.send(self.api.answer_callback(update.callback_query.id))
+        if job is not None:
+            logger.info("telegram: %s from chat %s queued", job.message_type, tag(str(job.chat_id)))
+            self.inbox.put(str(job.chat_id), job)
         return response.json({})
-
-    def accept(self, update: Update) -> None:
-        """Queues an update for its chat, if it is a resident's private message or tap."""
-        query = update.callback_query
-        if query is not None:
-            self._spawn(self.api.answer_callback(query.id))
-        job = self.job_for(update)
-        if job is None:
-            return
-        logger.info("telegram: %s from chat %s queued", job.message_type, tag(str(job.chat_id)))
-        self.inbox.put(str(job.chat_id), job)
 
     def job_for(self, update: Update) -> Job | None:
         """What the assistant is told about an update; None for updates it has no part in."""
@@ -318,11 +320,6 @@ class TelegramInput(InputChannel):
             return None  # service messages (pins, joins...): nothing to answer
         return Job(message.chat.id, "", kind, hint, update.update_id)
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def _handle(self, job: Job) -> None:
         metadata: dict[str, Any] = {"message_type": job.message_type}
         if job.language_hint:
@@ -338,8 +335,9 @@ class TelegramInput(InputChannel):
                 metadata=metadata,
             )
         )
-        for text, markup in render(collector.messages):
-            await self.api.send(job.chat_id, text, markup)
+        parts = render(collector.messages)
+        if parts:
+            await self.courier.run(self.api.send_all(job.chat_id, parts))
 
 
 def _has(message: Message, name: str) -> bool:

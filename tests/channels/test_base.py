@@ -127,3 +127,30 @@ async def test_inbox_goes_on_after_a_failed_job() -> None:
         inbox.put("c", n)
     await inbox.drain(5)
     assert done == [0, 2]
+
+
+async def test_courier_runs_work_on_its_own_thread_and_returns_results_and_errors() -> None:
+    import threading
+
+    from bot.channels.base import Courier
+
+    courier = Courier("test-courier")
+
+    async def where() -> str:
+        await asyncio.sleep(0)
+        return threading.current_thread().name
+
+    async def fails() -> None:
+        raise ValueError("platform said no")
+
+    assert await courier.run(where()) == "test-courier"
+    with pytest.raises(ValueError, match="platform said no"):
+        await courier.run(fails())
+    seen: list[str] = []
+
+    async def remember() -> None:
+        seen.append(threading.current_thread().name)
+
+    courier.send(remember())
+    await courier.close(where())
+    assert seen == ["test-courier"]

@@ -102,6 +102,20 @@ def test_signed_bodies_that_are_not_webhooks_get_400(assistant, body: bytes) -> 
     assert status == 400, answer
 
 
+def test_events_that_cannot_be_read_are_skipped_and_the_rest_answered(assistant, platforms) -> None:
+    user = new_user()
+    odd = [
+        "not an event",
+        {"type": "message", "message": "x", "source": {"type": "user", "userId": user}},
+        {"type": "message", "source": "nobody"},
+        {"type": "postback", "postback": [], "source": {"type": "user", "userId": user}},
+    ]
+    good = fakes.line_event(user, "thanks")
+    body = fakes.line_body(*odd, good)
+    assert assistant.line(body=body)[0] == 200
+    assert platforms.wait_for("message/reply", replyToken=good["replyToken"])
+
+
 def test_an_empty_event_list_is_the_consoles_verify_call(assistant) -> None:
     assert assistant.line()[0] == 200
 

@@ -103,6 +103,8 @@ def test_missing_or_wrong_secret_is_403_and_nothing_is_processed(assistant, plat
         ("application/json", b"{not json", 400),
         ("application/json", b"[]", 400),
         ("application/json", b'{"message": {}}', 400),
+        ("application/json", b'{"update_id": 5, "message": {"text": "no chat"}}', 400),
+        ("application/json", b'{"update_id": "x"}', 400),
     ],
 )
 def test_wrong_content_types_and_malformed_updates(assistant, content_type, body, status) -> None:
