@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,20 @@ def _half_configured(channel: str, present: list[str], missing: list[str]) -> Co
     )
 
 
+def _channel_values(
+    env: Mapping[str, str], channel: str, names: tuple[str, ...]
+) -> dict[str, str] | None:
+    """A channel's variables: None when none is set, all of them, or an error naming the
+    missing ones."""
+    values = {name: _get(env, name) for name in names}
+    present = [name for name, value in values.items() if value]
+    if not present:
+        return None
+    if len(present) < len(names):
+        raise _half_configured(channel, present, [n for n in names if n not in present])
+    return values
+
+
 @dataclass(frozen=True)
 class LineSettings:
     """The LINE official account: on when both its secret and its token are set."""
@@ -55,19 +70,19 @@ class LineSettings:
     api_base_url: str
     timeout: float = DEFAULT_PLATFORM_TIMEOUT
 
+    VARIABLES: ClassVar[tuple[str, ...]] = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.channel_secret, self.access_token)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LineSettings | None:
         """The settings, None when the channel is off; ConfigurationError when half set."""
         env = os.environ if env is None else env
-        values = {
-            "LINE_CHANNEL_SECRET": _get(env, "LINE_CHANNEL_SECRET"),
-            "LINE_CHANNEL_ACCESS_TOKEN": _get(env, "LINE_CHANNEL_ACCESS_TOKEN"),
-        }
-        present = [name for name, value in values.items() if value]
-        if not present:
+        values = _channel_values(env, "LINE", cls.VARIABLES)
+        if values is None:
             return None
-        if len(present) < len(values):
-            raise _half_configured("LINE", present, [n for n in values if n not in present])
         return cls(
             channel_secret=values["LINE_CHANNEL_SECRET"],
             access_token=values["LINE_CHANNEL_ACCESS_TOKEN"],
@@ -85,19 +100,19 @@ class TelegramSettings:
     api_base_url: str
     timeout: float = DEFAULT_PLATFORM_TIMEOUT
 
+    VARIABLES: ClassVar[tuple[str, ...]] = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.bot_token, self.webhook_secret)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TelegramSettings | None:
         """The settings, None when the channel is off; ConfigurationError when half set."""
         env = os.environ if env is None else env
-        values = {
-            "TELEGRAM_BOT_TOKEN": _get(env, "TELEGRAM_BOT_TOKEN"),
-            "TELEGRAM_WEBHOOK_SECRET": _get(env, "TELEGRAM_WEBHOOK_SECRET"),
-        }
-        present = [name for name, value in values.items() if value]
-        if not present:
+        values = _channel_values(env, "Telegram", cls.VARIABLES)
+        if values is None:
             return None
-        if len(present) < len(values):
-            raise _half_configured("Telegram", present, [n for n in values if n not in present])
         if not _TELEGRAM_SECRET.match(values["TELEGRAM_WEBHOOK_SECRET"]):
             raise ConfigurationError(
                 "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 letters A-Z and a-z, digits, "

@@ -9,20 +9,30 @@
 - `Courier`: a thread with an event loop of its own for the calls to a platform API.
 - `RETRY_DELAYS`: how long to wait between attempts when a platform API fails.
 - `tag`: a short, stable pseudonym of a platform user id for the logs.
+- `WebhookChannel`: the Rasa input channel both are: routes, inbox, courier, shutdown.
+- `webhook_tool`: `make line-webhook` / `make telegram-webhook`.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import hashlib
 import logging
+import os
+import sys
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.settings import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -238,3 +248,109 @@ class Inbox(Generic[Job]):
             worker.cancel()
         if pending:
             logger.warning("%s: stopped with %d conversations unfinished", self.name, len(pending))
+
+
+class WebhookChannel(InputChannel, Generic[Job]):
+    """A platform's webhook as a Rasa input channel: `GET /` health, `POST /webhook`, an
+    inbox for the events, a courier for the platform calls, and a clean shutdown.
+    Subclasses check and accept a call (`accept_call`) and handle one job (`handle`)."""
+
+    # The channel's settings (read from the environment) and its platform API client.
+    settings_class: Any = None
+    api_class: Any = None
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        # credentials.yml holds no secret: the channel is configured by the environment.
+        return cls(cls.settings_class.from_env())
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self.api = self.api_class(settings) if settings else None
+        self.courier = Courier(f"{self.name()}-api") if settings else None
+        self.seen = SeenEvents()
+        self.inbox: Inbox[Job] = Inbox(self.handle, name=self.name())
+        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+
+    async def handle(self, job: Job) -> None:
+        raise NotImplementedError
+
+    def accept_call(self, request: Request) -> HTTPResponse:
+        raise NotImplementedError
+
+    async def tell_assistant(self, message: UserMessage) -> None:
+        await self._on_new_message(message)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self._on_new_message = on_new_message
+        webhook = Blueprint(f"{self.name()}_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            if self.settings is None:
+                return response.json({"status": "off"})
+            return response.json(
+                {"status": "ok", "waiting": self.inbox.waiting, "undelivered": self.api.undelivered}
+            )
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.settings is None:
+                variables = " and ".join(self.settings_class.VARIABLES)
+                error = f"the {self.name()} channel is off: set {variables}"
+                return response.json({"error": error}, status=404)
+            return self.accept_call(request)
+
+        @webhook.listener("before_server_stop")
+        async def stop(*_: Any) -> None:
+            await self.inbox.drain(10.0)
+            if self.courier:
+                await self.courier.close(self.api.close())
+
+        return webhook
+
+
+def webhook_tool(
+    argv: list[str] | None,
+    platform: str,
+    settings_class: Any,
+    register: Callable[[Any, str], Awaitable[str]],
+) -> int:
+    """`python -m bot.channels.<platform> set-webhook --url https://...`: tells the
+    platform where this server's webhook is; prints what the platform answered."""
+    parser = argparse.ArgumentParser(description=f"{platform} channel tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    set_webhook = commands.add_parser(
+        "set-webhook", help=f"register this server's webhook with {platform}"
+    )
+    set_webhook.add_argument(
+        "--url",
+        default=os.environ.get("PUBLIC_URL"),
+        help="the public HTTPS address of the Rasa server (default: $PUBLIC_URL)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_class.from_env()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if settings is None:
+        print(f"Set {' and '.join(settings_class.VARIABLES)} first.", file=sys.stderr)
+        return 2
+    if not (args.url or "").startswith("https://"):
+        print(
+            "Give the public HTTPS address of the server: PUBLIC_URL=https://... "
+            "(LINE and Telegram only call HTTPS webhooks; Telegram only on ports 443, 80, "
+            "88 and 8443).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        print(asyncio.run(register(settings, args.url)))
+    except Exception as error:  # noqa: BLE001 - tell the operator what happened, no secret
+        text = f"{type(error).__name__}: {error}"
+        for secret in settings.secrets:
+            text = text.replace(secret, "<secret>")
+        print(f"{platform} refused or could not be reached: {text}", file=sys.stderr)
+        return 1
+    return 0

@@ -28,19 +28,16 @@ goes through line-bot-sdk's Messaging API client.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import logging
-import os
 import sys
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,25 +56,24 @@ from linebot.v3.messaging import (
     TestWebhookEndpointRequest,
     TextMessage,
 )
-from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import UserMessage
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.base import (
     RETRY_DELAYS,
     Choice,
-    Courier,
-    Inbox,
     Outgoing,
-    SeenEvents,
     TurnCollector,
+    WebhookChannel,
     merge_texts,
     split_text,
     tag,
+    webhook_tool,
 )
 from bot.languages import from_locale
-from bot.settings import ConfigurationError, LineSettings
+from bot.settings import LineSettings
 
 logger = logging.getLogger(__name__)
 
@@ -253,65 +249,22 @@ class LineApi:
         return False
 
 
-class LineInput(InputChannel):
+class LineInput(WebhookChannel[Job]):
     """LINE Messaging API webhook, as a Rasa input channel."""
+
+    settings_class = LineSettings
+    api_class = LineApi
 
     @classmethod
     def name(cls) -> str:
         return "line"
 
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        # credentials.yml holds no secret: the channel is configured by the environment.
-        return cls(LineSettings.from_env())
-
     def __init__(self, settings: LineSettings | None) -> None:
-        self.settings = settings
-        self.api = LineApi(settings) if settings else None
-        self.courier = Courier("line-api") if settings else None
-        self.seen = SeenEvents()
-        self.inbox: Inbox[Job] = Inbox(self._handle, name="line")
+        super().__init__(settings)
         self._hints: OrderedDict[str, str | None] = OrderedDict()
-        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        self._on_new_message = on_new_message
-        line_webhook = Blueprint("line_webhook", __name__)
-
-        @line_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            if self.settings is None:
-                return response.json({"status": "off"})
-            return response.json(
-                {
-                    "status": "ok",
-                    "waiting": self.inbox.waiting,
-                    "undelivered": self.api.undelivered if self.api else 0,
-                }
-            )
-
-        @line_webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            return self.receive(request)
-
-        @line_webhook.listener("before_server_stop")
-        async def stop(*_: Any) -> None:
-            await self.inbox.drain(10.0)
-            if self.courier:
-                await self.courier.close(self.api.close())
-
-        return line_webhook
-
-    def receive(self, request: Request) -> HTTPResponse:
-        """Checks and accepts one webhook call; the events are handled afterwards."""
-        if self.settings is None:
-            return response.json(
-                {
-                    "error": "the LINE channel is off: set LINE_CHANNEL_SECRET and "
-                    "LINE_CHANNEL_ACCESS_TOKEN"
-                },
-                status=404,
-            )
+    def accept_call(self, request: Request) -> HTTPResponse:
+        """Checks one webhook call and queues its events; they are handled afterwards."""
         signature = request.headers.get("X-Line-Signature")
         if not signature:
             return response.json({"error": "missing X-Line-Signature header"}, status=400)
@@ -389,13 +342,13 @@ class LineInput(InputChannel):
                 self._hints.popitem(last=False)
         return self._hints[user_id]
 
-    async def _handle(self, job: Job) -> None:
+    async def handle(self, job: Job) -> None:
         metadata = {"message_type": "text" if job.message_type == "postback" else job.message_type}
         hint = await self.language_hint(job.user_id)
         if hint:
             metadata["language_hint"] = hint
         collector = TurnCollector(self.name())
-        await self._on_new_message(
+        await self.tell_assistant(
             UserMessage(
                 job.text,
                 collector,
@@ -431,39 +384,7 @@ async def register_webhook(settings: LineSettings, public_url: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="LINE channel tools")
-    commands = parser.add_subparsers(dest="command", required=True)
-    set_webhook = commands.add_parser(
-        "set-webhook", help="set this server's webhook URL on the LINE channel and test it"
-    )
-    set_webhook.add_argument(
-        "--url",
-        default=os.environ.get("PUBLIC_URL"),
-        help="the public HTTPS address of the Rasa server (default: $PUBLIC_URL)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        settings = LineSettings.from_env()
-    except ConfigurationError as error:
-        print(error, file=sys.stderr)
-        return 2
-    if settings is None:
-        print("Set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN first.", file=sys.stderr)
-        return 2
-    if not args.url or not args.url.startswith("https://"):
-        print(
-            "Give the public HTTPS address of the server: PUBLIC_URL=https://...", file=sys.stderr
-        )
-        return 2
-    try:
-        print(asyncio.run(register_webhook(settings, args.url)))
-    except ApiException as error:
-        print(f"LINE refused: HTTP {error.status} {error.reason}", file=sys.stderr)
-        return 1
-    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-        print(f"LINE could not be reached: {type(error).__name__}", file=sys.stderr)
-        return 1
-    return 0
+    return webhook_tool(argv, "LINE", LineSettings, register_webhook)
 
 
 if __name__ == "__main__":

@@ -26,20 +26,17 @@ Configuration comes from the environment only (bot.settings.TelegramSettings).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hmac
 import json
 import logging
-import os
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import UserMessage
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import (
@@ -56,16 +53,15 @@ from telegram.request import HTTPXRequest
 from bot.channels.base import (
     RETRY_DELAYS,
     Choice,
-    Courier,
-    Inbox,
     Outgoing,
-    SeenEvents,
     TurnCollector,
+    WebhookChannel,
     split_text,
     tag,
+    webhook_tool,
 )
 from bot.languages import from_locale
-from bot.settings import ConfigurationError, TelegramSettings
+from bot.settings import TelegramSettings
 
 logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and Telegram's URLs hold the bot token.
@@ -210,60 +206,18 @@ class TelegramApi:
         return False
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(WebhookChannel[Job]):
     """Telegram Bot API webhook, as a Rasa input channel."""
+
+    settings_class = TelegramSettings
+    api_class = TelegramApi
 
     @classmethod
     def name(cls) -> str:
         return "telegram"
 
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        # credentials.yml holds no secret: the channel is configured by the environment.
-        return cls(TelegramSettings.from_env())
-
-    def __init__(self, settings: TelegramSettings | None) -> None:
-        self.settings = settings
-        self.api = TelegramApi(settings) if settings else None
-        self.courier = Courier("telegram-api") if settings else None
-        self.seen = SeenEvents()
-        self.inbox: Inbox[Job] = Inbox(self._handle, name="telegram")
-        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        self._on_new_message = on_new_message
-        telegram_webhook = Blueprint("telegram_webhook", __name__)
-
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            if self.settings is None:
-                return response.json({"status": "off"})
-            return response.json(
-                {"status": "ok", "waiting": self.inbox.waiting, "undelivered": self.api.undelivered}
-            )
-
-        @telegram_webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            return self.receive(request)
-
-        @telegram_webhook.listener("before_server_stop")
-        async def stop(*_: Any) -> None:
-            await self.inbox.drain(10.0)
-            if self.courier:
-                await self.courier.close(self.api.close())
-
-        return telegram_webhook
-
-    def receive(self, request: Request) -> HTTPResponse:
-        """Checks and accepts one update; it is handled afterwards."""
-        if self.settings is None or self.api is None:
-            return response.json(
-                {
-                    "error": "the Telegram channel is off: set TELEGRAM_BOT_TOKEN and "
-                    "TELEGRAM_WEBHOOK_SECRET"
-                },
-                status=404,
-            )
+    def accept_call(self, request: Request) -> HTTPResponse:
+        """Checks one update and queues it; it is handled afterwards."""
         secret = request.headers.get(SECRET_HEADER) or ""
         if not hmac.compare_digest(
             secret.encode("utf-8"), self.settings.webhook_secret.encode("utf-8")
@@ -320,12 +274,12 @@ class TelegramInput(InputChannel):
             return None  # service messages (pins, joins...): nothing to answer
         return Job(message.chat.id, "", kind, hint, update.update_id)
 
-    async def _handle(self, job: Job) -> None:
+    async def handle(self, job: Job) -> None:
         metadata: dict[str, Any] = {"message_type": job.message_type}
         if job.language_hint:
             metadata["language_hint"] = job.language_hint
         collector = TurnCollector(self.name())
-        await self._on_new_message(
+        await self.tell_assistant(
             UserMessage(
                 job.text,
                 collector,
@@ -365,43 +319,7 @@ async def register_webhook(settings: TelegramSettings, public_url: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Telegram channel tools")
-    commands = parser.add_subparsers(dest="command", required=True)
-    set_webhook = commands.add_parser(
-        "set-webhook", help="register this server's webhook URL and secret with Telegram"
-    )
-    set_webhook.add_argument(
-        "--url",
-        default=os.environ.get("PUBLIC_URL"),
-        help="the public HTTPS address of the Rasa server (default: $PUBLIC_URL)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        settings = TelegramSettings.from_env()
-    except ConfigurationError as error:
-        print(error, file=sys.stderr)
-        return 2
-    if settings is None:
-        print("Set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first.", file=sys.stderr)
-        return 2
-    if not args.url or not args.url.startswith(("https://", "http://")):
-        print(
-            "Give the public address of the server: PUBLIC_URL=https://... (Telegram "
-            "only calls HTTPS webhooks on ports 443, 80, 88 or 8443).",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        print(asyncio.run(register_webhook(settings, args.url)))
-    except Exception as error:  # noqa: BLE001 - tell the operator, without the token
-        print(
-            f"Telegram refused: {type(error).__name__}: {error}".replace(
-                settings.bot_token, "<token>"
-            ),
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    return webhook_tool(argv, "Telegram", TelegramSettings, register_webhook)
 
 
 if __name__ == "__main__":

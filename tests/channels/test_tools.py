@@ -7,19 +7,14 @@ import subprocess
 import sys
 
 from bot.settings import ROOT
-from tests import fakes
+from tests import fakes, harness
 
 
 def run(module: str, platforms, *args: str, **env: str) -> subprocess.CompletedProcess:
     base = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(ROOT),
-        "LINE_CHANNEL_SECRET": fakes.LINE_SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": fakes.LINE_TOKEN,
-        "LINE_API_BASE_URL": platforms.base_url,
-        "TELEGRAM_BOT_TOKEN": fakes.TELEGRAM_TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": fakes.TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": platforms.base_url,
+        **harness.channel_env(platforms),
     }
     return subprocess.run(
         [sys.executable, "-m", module, "set-webhook", *args],
@@ -42,8 +37,9 @@ def test_telegram_webhook_is_registered_with_url_and_secret(platforms) -> None:
     assert fakes.TELEGRAM_TOKEN not in result.stdout + result.stderr
 
 
-def test_telegram_webhook_needs_a_url_and_a_configured_bot(platforms) -> None:
+def test_telegram_webhook_needs_an_https_url_and_a_configured_bot(platforms) -> None:
     assert run("bot.channels.telegram", platforms, "--url", "").returncode == 2
+    assert run("bot.channels.telegram", platforms, "--url", "http://x.org").returncode == 2
     result = run(
         "bot.channels.telegram", platforms, "--url", "https://x.org", TELEGRAM_BOT_TOKEN=""
     )
@@ -56,7 +52,8 @@ def test_telegram_refusal_is_reported_without_the_token(platforms) -> None:
         "bot.channels.telegram", platforms, "--url", "https://x.org", TELEGRAM_BOT_TOKEN="9:wrong"
     )
     assert result.returncode == 1
-    assert "Telegram refused" in result.stderr and "9:wrong" not in result.stderr
+    assert "Telegram refused or could not be reached" in result.stderr
+    assert "9:wrong" not in result.stderr
 
 
 def test_line_webhook_is_set_and_tested(platforms) -> None:
