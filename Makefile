@@ -28,7 +28,7 @@ MODEL_STAMP = models/.fingerprint-$(shell cat $(MODEL_INPUTS) uv.lock | sha256su
 .PHONY: help install check train run shell test lint bench report telegram-webhook line-webhook clean
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 $(UV):
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (pyenv install $(PYTHON_VERSION))"; exit 1; }
