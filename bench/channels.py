@@ -56,11 +56,9 @@ SCRIPTS = [
 
 
 def arrival_key(call: fakes.Call) -> tuple[str, str] | None:
-    """What a platform call answers: a LINE reply token, a LINE user, a Telegram chat."""
+    """What a platform call answers: a LINE reply token or a Telegram chat."""
     if call.method == "message/reply":
         return ("line", call.body.get("replyToken", ""))
-    if call.method == "message/push":
-        return ("line-push", call.body.get("to", ""))
     if call.method == "sendMessage":
         return ("telegram", str(call.body.get("chat_id")))
     return None

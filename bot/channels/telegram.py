@@ -170,11 +170,7 @@ class TelegramApi:
     async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
         """Sends one message, retrying on network errors, 5xx and 429."""
         last = "no attempt"
-        delays = (0.0, *self.delays)
-        attempt = 0
-        while attempt < len(delays):
-            delay = delays[attempt]
-            attempt += 1
+        for attempt, delay in enumerate((0.0, *self.delays), start=1):
             if delay:
                 await asyncio.sleep(delay)
             try:
