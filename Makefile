@@ -20,8 +20,8 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 # What a trained model depends on: when any of these changes, `make train` retrains.
-# (langid.py, lexicon.py and rules.py act at prediction time: the model runs their current code.)
-MODEL_INPUTS := config.yml domain.yml bot/nlu/tokenizer.py bot/nlu/language_detector.py \
+# (langid.py, lexicon.py, rules.py and danger/ act at prediction time: the model runs their current code.)
+MODEL_INPUTS := config.yml domain.yml bot/nlu/tokenizer.py bot/nlu/language_detector.py bot/nlu/linear.py \
 	$(shell find nlu_data -type f -name '*.yml' | sort)
 MODEL_STAMP = models/.fingerprint-$(shell cat $(MODEL_INPUTS) uv.lock | sha256sum | cut -c1-16)
 
@@ -43,7 +43,7 @@ install: $(VENV)/.installed  ## Install the locked environment into .venv
 
 $(MODEL_STAMP): $(VENV)/.installed
 	@start=$$(date +%s); \
-	$(RASA) train --domain domain.yml --data nlu_data --config config.yml --out models --fixed-model-name assistant && \
+	$(PY) -m bot.train --domain domain.yml --data nlu_data --config config.yml --out models --name assistant && \
 	echo $$(( $$(date +%s) - start )) > models/training_seconds
 	@rm -f models/.fingerprint-* && touch $(MODEL_STAMP)
 

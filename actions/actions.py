@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 INTENT_THRESHOLD = 0.40
 TOPIC_THRESHOLD = 0.30
 
+# After the emergency numbers, a topic's answer follows only when the selector is this sure
+# (a cry for help says little about a topic); emergency_numbers would repeat what was said.
+EMERGENCY_TOPIC_THRESHOLD = 0.50
+ALREADY_IN_EMERGENCY = ("emergency_numbers",)
+
 SMALL_TALK = ("goodbye", "thanks", "affirm", "deny", "bot_challenge", "help")
 
 
@@ -202,7 +207,9 @@ class ActionChangeLanguage(GuidebookAction):
 
 
 class ActionEmergency(GuidebookAction):
-    """Someone is in danger: 110 and 119 at once, in the conversation's language."""
+    """Someone is in danger: 110 and 119 at once, in the conversation's language; then,
+    when the message is also about a guidebook topic (violence at home, an earthquake, a
+    question asked in the same breath), that topic's answer."""
 
     def name(self) -> str:
         return "action_emergency"
@@ -213,7 +220,11 @@ class ActionEmergency(GuidebookAction):
 
     def respond(self, dispatcher, tracker, lang):
         send(dispatcher, renderer().say("emergency", lang, consultant=True))
-        return []
+        topic = recognised_topic(tracker, EMERGENCY_TOPIC_THRESHOLD)
+        if topic is None or topic in ALREADY_IN_EMERGENCY:
+            return []
+        send(dispatcher, renderer().answer(topic, lang))
+        return [SlotSet("topic", topic)]
 
 
 class ActionHumanHandoff(GuidebookAction):
@@ -272,11 +283,11 @@ def chosen_topic(tracker: Tracker) -> str | None:
     return None
 
 
-def recognised_topic(tracker: Tracker) -> str | None:
+def recognised_topic(tracker: Tracker, threshold: float = TOPIC_THRESHOLD) -> str | None:
     """The response selector's topic, when it is confident enough."""
     selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
     response = selected.get("response") or {}
     topic = topic_of(response.get("intent_response_key"))
-    if topic and (response.get("confidence") or 0.0) >= TOPIC_THRESHOLD:
+    if topic and (response.get("confidence") or 0.0) >= threshold:
         return topic
     return None

@@ -1,4 +1,4 @@
-"""Which language the conversation is in (contract: "Conversation" in ../shared/contract/README.md)."""
+"""Which language the conversation is in (contract: "Conversation" in docs/contract/README.md)."""
 
 from __future__ import annotations
 

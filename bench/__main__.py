@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import channels, langid, nlu
+from bench import channels, langid, nlu, safety, training
 
 
 def main() -> int:
     results = {
         "language identification": langid.run(),
         "intents and topics": nlu.run(),
+        "emergencies and out of scope": safety.run(),
+        "training time": training.run(),
         "channel latency": channels.run(),
     }
     print(

@@ -19,13 +19,15 @@ from bot.nlu.training_data import read_examples
 from bot.settings import ROOT
 
 HELDOUT = Path(__file__).parent / "data" / "nlu_heldout"
+# Written later, by other hands, for the language that lagged: 6 messages a topic.
+INDEPENDENT = Path(__file__).parent / "data" / "nlu_heldout_independent"
 MODEL = ROOT / "models" / "assistant.tar.gz"
-TARGET_OVERALL, TARGET_EACH = 0.95, 0.92
+TARGET_OVERALL, TARGET_EACH, NEPALI_GAP = 0.95, 0.92, 0.03
 
 
-def load_heldout() -> list[tuple[str, str, str]]:
+def load_heldout(directory: Path = HELDOUT) -> list[tuple[str, str, str]]:
     rows = []
-    for path in sorted(HELDOUT.glob("*.tsv")):
+    for path in sorted(directory.glob("*.tsv")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 label, text = line.split("\t", 1)
@@ -41,24 +43,32 @@ def label_of(parse: dict) -> str:
     return intent
 
 
-def model_predictions(texts: list[str]) -> list[str]:
+def parse_all(texts: list[str], model: Path = MODEL) -> list[dict]:
+    """The parse result of every text by a trained model, as `POST /model/parse` gives it."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
+    from bot.train import silence_expected_warnings
+
     configure_logging_and_warnings(logging.ERROR)
     configure_structlog(logging.ERROR)
+    silence_expected_warnings()
+    agent = Agent.load(str(model))
 
-    agent = Agent.load(str(MODEL))
+    async def parse() -> list[dict]:
+        return [await agent.parse_message(t) for t in texts]
 
-    async def parse_all() -> list[str]:
-        return [label_of(await agent.parse_message(t)) for t in texts]
+    return asyncio.run(parse())
 
-    return asyncio.run(parse_all())
+
+def model_predictions(texts: list[str], model: Path = MODEL) -> list[str]:
+    return [label_of(p) for p in parse_all(texts, model)]
 
 
 def baseline_predictions(texts: list[str]) -> list[str]:
+    """TF-IDF over character 1-4-grams of the training data, the nearest example's label."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     train = list(read_examples())
@@ -79,10 +89,14 @@ def training_seconds() -> str:
 
 
 def run() -> bool:
-    rows = load_heldout()
-    if not rows or not MODEL.exists():
+    main = load_heldout()
+    if not main or not MODEL.exists():
         print("\nNLU: no held-out set or no trained model; skipped")
         return False
+    # The independent sets are rows of their own ("ne, independent"), outside "all".
+    rows = main + [
+        (f"{lang}, independent", label, t) for lang, label, t in load_heldout(INDEPENDENT)
+    ]
     texts = [t for _, _, t in rows]
     ours = model_predictions(texts)
     base = baseline_predictions(texts)
@@ -94,17 +108,25 @@ def run() -> bool:
         total[lang] += 1
         ok[lang] += p == label
         ok_base[lang] += b == label
+        if "independent" in lang:
+            continue
         topic_total[label] += 1
         topic_ok[label] += p == label
         if p != label:
             confused[(label, p)] += 1
 
-    n = sum(total.values())
+    languages = sorted(lang for lang in total if "independent" not in lang)
+    n = sum(total[lang] for lang in languages)
+    n_ok, n_base = sum(ok[lang] for lang in languages), sum(ok_base[lang] for lang in languages)
     body = [
         [lang, total[lang], pct(ok[lang], total[lang]), pct(ok_base[lang], total[lang])]
-        for lang in sorted(total)
+        for lang in languages
     ]
-    body.append(["all", n, pct(sum(ok.values()), n), pct(sum(ok_base.values()), n)])
+    body.append(["all", n, pct(n_ok, n), pct(n_base, n)])
+    body += [
+        [lang, total[lang], pct(ok[lang], total[lang]), pct(ok_base[lang], total[lang])]
+        for lang in sorted(set(total) - set(languages))
+    ]
     print(f"\nIntent and topic accuracy: {HELDOUT.relative_to(ROOT)} (held out), per language")
     print(table(["language", "messages", "model", "TF-IDF 1-NN"], body))
 
@@ -113,7 +135,7 @@ def run() -> bool:
     print(
         table(
             ["label", "messages", "model"],
-            [[t, topic_total[t], pct(topic_ok[t], topic_total[t])] for t in worst],
+            [[t, topic_total[t], pct(topic_ok[t], topic_total[t])] for t in worst[:15]],
         )
     )
 
@@ -125,12 +147,15 @@ def run() -> bool:
     )
     print(f"\nTraining time of the current model (make train, 2 cores): {training_seconds()}")
 
-    overall = sum(ok.values()) / n
-    worst_lang = min(ok[lang] / total[lang] for lang in total)
-    passed = overall >= TARGET_OVERALL and worst_lang >= TARGET_EACH
+    overall = n_ok / n
+    accuracy = {lang: ok[lang] / total[lang] for lang in languages}
+    worst_lang = min(accuracy.values())
+    nepali_gap = max(accuracy.values()) - accuracy.get("ne", 0.0)
+    passed = overall >= TARGET_OVERALL and worst_lang >= TARGET_EACH and nepali_gap <= NEPALI_GAP
     print(
-        f"Target: >= {TARGET_OVERALL:.0%} overall, >= {TARGET_EACH:.0%} per language, above the baseline: "
-        f"{'met' if passed else 'NOT met'} ({overall:.1%} overall, worst language {worst_lang:.1%}, "
-        f"baseline {sum(ok_base.values()) / n:.1%})"
+        f"Target: >= {TARGET_OVERALL:.0%} overall, >= {TARGET_EACH:.0%} per language, Nepali within "
+        f"{NEPALI_GAP:.0%} of the best language: {'met' if passed else 'NOT met'} ({overall:.1%} "
+        f"overall, worst language {worst_lang:.1%}, Nepali {nepali_gap:.1%} below the best; "
+        f"baseline {n_base / n:.1%})"
     )
     return passed

@@ -1,4 +1,4 @@
-"""The languages of the contract (../shared/contract/README.md): codes and what each is for."""
+"""The languages of the contract (docs/contract/README.md): codes and what each is for."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Configuration, read once from the environment (contract: ../shared/contract/README.md)."""
+"""Configuration, read once from the environment (contract: docs/contract/README.md)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,11 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 GUIDEBOOK = ROOT / "guidebook"
+# What the tests check against, copied into the repository (a clone on its own passes):
+# the contract (docs/contract/) and the checked facts and centers (guidebook/sources/).
+# tests/test_sources.py checks that the copies still agree with ../shared/ where it exists.
+CONTRACT = ROOT / "docs" / "contract"
+SOURCES = GUIDEBOOK / "sources"
 SHARED = ROOT.parent / "shared"
 CENTERS = ("miyagi", "musashino")
 

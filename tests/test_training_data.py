@@ -10,7 +10,7 @@ import yaml
 
 from bot.nlu.training_data import read_examples
 from bot.settings import ROOT
-from tests.conftest import SHARED
+from tests.conftest import CONTRACT
 
 ANSWERED_DATA = ("ja", "en", "zh", "ko", "pt", "tl", "vi", "ne")
 CORE = (
@@ -43,9 +43,7 @@ def test_core_intents_in_every_language() -> None:
 
 
 def test_every_topic_in_every_language() -> None:
-    topics = [
-        t["id"] for t in yaml.safe_load((SHARED / "contract" / "topics.yml").read_text())["topics"]
-    ]
+    topics = [t["id"] for t in yaml.safe_load((CONTRACT / "topics.yml").read_text())["topics"]]
     data = counts()
     for lang in ANSWERED_DATA:
         for topic in topics:

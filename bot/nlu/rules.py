@@ -9,6 +9,10 @@
 - Stickers, photos, voice, files and locations (the LINE and Telegram channels send them
   with an empty text and `metadata.message_type`): `out_of_scope` with `input_problem:
   non_text`, so the reply can say that only text can be read.
+- Danger now (bot/nlu/danger.py's phrase lists: "a man with a knife", "息してない"):
+  `emergency`, whatever the classifiers said and however sure they were, with the phrase
+  that decided it as `danger` in the parse result. The classifiers' topic is kept, so the
+  reply can follow the emergency numbers with, say, the domestic violence answer.
 - Very long messages keep their intent and are marked `input_problem: too_long`.
 - `change_language` without a `language` entity gets one when the text names an
   answered language ("English please", "한국어로", "tiếng Việt"): from the names in
@@ -39,10 +43,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import ANSWERED, AUTONYMS
+from bot.nlu.danger import DangerNet, danger_net
 from bot.nlu.lexicon import LANGUAGE_ALIASES
 from bot.settings import Settings
 
 INPUT_PROBLEM = "input_problem"
+DANGER = "danger"
 
 COMMANDS = {
     "start": "greet",
@@ -111,8 +117,14 @@ class RuleClassifier(GraphComponent):
         # Messages longer than this are marked too_long (the tokenizer reads this much).
         return {"max_characters": 2000}
 
-    def __init__(self, config: dict[str, Any], names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        names: dict[str, str] | None = None,
+        net: DangerNet | None = None,
+    ) -> None:
         self.max_characters = int(config.get("max_characters", 2000))
+        self.net = net if net is not None else danger_net()
         self.names = (
             names if names is not None else language_names(Settings.from_env().guidebook_dir)
         )
@@ -169,10 +181,29 @@ class RuleClassifier(GraphComponent):
             else:
                 problem = "no_words"
                 _set_intent(message, "out_of_scope")
-        elif len(text) > self.max_characters:
-            problem = "too_long"
+        else:
+            if len(text) > self.max_characters:
+                problem = "too_long"
+            self._danger(message, text[: self.max_characters])
         self._name_language(message, text)
         message.set(INPUT_PROBLEM, problem, add_to_output=True)
+
+    def _danger(self, message: Message, text: str) -> None:
+        """Emergency when a danger phrase says so; the classifiers' ranking stays below it."""
+        finding = self.net.check(text)
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        danger = finding.as_dict() | {"overrode": intent} if finding else None
+        message.set(DANGER, danger, add_to_output=True)
+        if finding is None or intent == "emergency":
+            return
+        emergency = {INTENT_NAME_KEY: "emergency", PREDICTED_CONFIDENCE_KEY: 1.0}
+        ranking = [
+            r
+            for r in message.get(INTENT_RANKING_KEY) or []
+            if r.get(INTENT_NAME_KEY) != "emergency"
+        ]
+        message.set(INTENT, emergency, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [emergency] + ranking, add_to_output=True)
 
     def _name_language(self, message: Message, text: str) -> None:
         """Adds the `language` entity to change_language when the text names a language."""

@@ -11,7 +11,7 @@ import yaml
 
 from bot.guidebook import GuidebookError, Renderer, load_guidebook
 from bot.languages import ANSWERED
-from tests.conftest import CENTERS, GUIDEBOOK, SHARED
+from tests.conftest import CENTERS, CONTRACT, GUIDEBOOK, SOURCES
 
 MAX_CHARS = {"ja": 400, "zh": 400, "ko": 400, "ja-easy": 600}
 PHONE = re.compile(r"(?<![\d-])(?:#\d{4}|\d{2,4}-\d{2,4}-\d{3,4}|0\d{9,10})(?![\d-])")
@@ -22,8 +22,8 @@ BRACKETS = re.compile(r"（[^）]*）|\([^)]*\)|「[^」]*」|\[[^\]]*\]|\"[^\"]
 
 def known_numbers() -> set[str]:
     """Phone numbers and URLs that facts.md and the center profiles give."""
-    text = (SHARED / "guidebook" / "facts.md").read_text(encoding="utf-8")
-    text += (SHARED / "guidebook" / "centers.md").read_text(encoding="utf-8")
+    text = (SOURCES / "facts.md").read_text(encoding="utf-8")
+    text += (SOURCES / "centers.md").read_text(encoding="utf-8")
     for center in CENTERS:
         text += (GUIDEBOOK / "centers" / f"{center}.yml").read_text(encoding="utf-8")
     return set(PHONE.findall(text)) | set(URL.findall(text))
@@ -50,7 +50,7 @@ def all_texts(renderer: Renderer):
 
 
 def test_topics_are_the_contracts() -> None:
-    contract = yaml.safe_load((SHARED / "contract" / "topics.yml").read_text(encoding="utf-8"))
+    contract = yaml.safe_load((CONTRACT / "topics.yml").read_text(encoding="utf-8"))
     ours = yaml.safe_load((GUIDEBOOK / "topics.yml").read_text(encoding="utf-8"))
     assert [t["id"] for t in contract["topics"]] == list(ours["topics"])
     for t in contract["topics"]:
