@@ -50,7 +50,7 @@ def parse_all(texts: list[str], model: Path = MODEL) -> list[dict]:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from bot.train import silence_expected_warnings
+    from bot.expected_warnings import silence_expected_warnings
 
     configure_logging_and_warnings(logging.ERROR)
     configure_structlog(logging.ERROR)

@@ -58,7 +58,9 @@ def check_channels() -> list[str]:
 
 def start_action_server(port: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [_bin("rasa"), "run", "actions", "--actions", "actions.actions", "--port", str(port)],
+        # Through bot.server (rasa's own command line) for the same quiet start.
+        [sys.executable, "-m", "bot.server", "run", "actions", "--actions", "actions.actions"]
+        + ["--port", str(port)],
         cwd=ROOT,
     )
 

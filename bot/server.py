@@ -9,11 +9,13 @@
    with the same error.
 2. Python's GIL switch interval is 1 ms instead of 5, for the channels' courier threads
    (see SWITCH_INTERVAL).
-3. Two of Rasa's warnings are silenced because they are expected in this design and would
-   repeat for every resident: "Unable to fetch responses for faq/<topic>" (answers come
-   from the guidebook through actions, not from domain responses) and "Failed to parse
-   arguments in line '/lang ko'" (commands are decided by bot.nlu.rules, and the warning
-   would copy what the resident typed into the log).
+3. The warnings that are expected in this design are not shown
+   (bot/expected_warnings.py): the libraries' deprecation notices at start, and two that
+   would repeat for every resident: "Unable to fetch responses for faq/<topic>" (answers
+   come from the guidebook through actions) and "Failed to parse arguments in line
+   '/lang ko'" (commands are decided by bot.nlu.rules, and the warning would copy what the
+   resident typed into the log). bot.run starts the action server through this module
+   too, for the same quiet start.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ import sys
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import ValidationError
-from jsonschema.validators import validator_for
-from rasa.core.actions.action import RemoteAction
-from rasa.shared.constants import DOCS_BASE_URL
-from rasa.utils.common import EXPECTED_WARNINGS
+from bot.expected_warnings import silence_expected_warnings
+
+silence_expected_warnings()  # before Rasa and the libraries it imports
+
+from jsonschema import ValidationError  # noqa: E402
+from jsonschema.validators import validator_for  # noqa: E402
+from rasa.core.actions.action import RemoteAction  # noqa: E402
+from rasa.shared.constants import DOCS_BASE_URL  # noqa: E402
 
 # The channels send answers from threads of their own (bot.channels.base.Courier); with
 # Python's default 5 ms, such a thread can wait that long for the GIL at each step of a
@@ -60,13 +65,6 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 def main() -> None:
     RemoteAction._validate_action_result = validate_action_result
     sys.setswitchinterval(SWITCH_INTERVAL)
-    # Rasa resets the warning filters at start and then ignores its own expected ones.
-    EXPECTED_WARNINGS.extend(
-        [
-            (UserWarning, "Unable to fetch responses for faq/"),
-            (UserWarning, "Failed to parse arguments in line"),
-        ]
-    )
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

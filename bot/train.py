@@ -1,11 +1,9 @@
 """`make train`: `rasa train` with the progress a newcomer needs and none of the expected noise.
 
-Rasa warns once per guidebook training example that `faq/<topic>` has no response phrase
-(answers come from the guidebook through `action_answer_faq`, by design), and the
-libraries it imports print their deprecation notices: thousands of lines in all, behind
-which a real problem would be invisible. Those expected warnings are silenced here by
-their text, and only here; any other warning still shows. Progress is one line per step:
-checking the data, each component as it trains (or comes from Rasa's cache), the result.
+The expected warnings (bot/expected_warnings.py: one per guidebook training example, and
+the libraries' deprecation notices) are not shown; any other warning is. Progress is one
+line per step: checking the data, each component as it trains (or comes from Rasa's
+cache), the result.
 
     python -m bot.train [--config config.yml] [--out models] [--name assistant]
 """
@@ -16,26 +14,8 @@ import argparse
 import logging
 import sys
 import time
-import warnings
 
-# Warnings that this design produces on purpose (see the module docstring), by their text.
-EXPECTED_WARNINGS = (
-    r"(?s).*You either need to add a response phrase",  # one per faq example
-    r"(?s).*duplicated intents have been found across multiple domain files: faq",
-    r"(?s).*Action 'utter_faq' is listed as a response action",
-    r"(?s).*Unable to fetch responses for faq/",
-    r"(?s).*You have defined synonyms in your training data",  # language names: RuleClassifier
-)
-
-
-def silence_expected_warnings() -> None:
-    """Deprecation notices of the libraries and this design's expected warnings, off;
-    everything else as before (our own DeprecationWarnings still show)."""
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
-    warnings.filterwarnings("default", category=DeprecationWarning, module=r"(bot|actions)\.")
-    for text in EXPECTED_WARNINGS:
-        warnings.filterwarnings("ignore", message=text)
+from bot.expected_warnings import silence_expected_warnings
 
 
 class Progress(logging.Handler):
@@ -80,7 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     from rasa.utils.common import configure_logging_and_warnings
 
     configure_logging_and_warnings(logging.WARNING)
-    silence_expected_warnings()  # Rasa resets some filters while configuring
     progress = Progress()
     for name in ("rasa.cli.train", "rasa.engine.training.hooks", "rasa.engine.training"):
         logger = logging.getLogger(name)

@@ -25,7 +25,6 @@ danger phrase in another script cannot match text that lacks that script.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,15 +61,21 @@ def _is_latin(phrase: str) -> bool:
     return all(ch.isascii() for ch in phrase)
 
 
-def _pattern(phrase: str) -> str:
-    phrase = normalize(phrase.rstrip("*")).strip() + ("*" if phrase.endswith("*") else "")
-    if not _is_latin(phrase):
-        return re.escape(phrase.rstrip("*"))
-    words = []
-    for word in phrase.split(" "):
-        prefix = word.endswith("*")
-        words.append(re.escape(word.rstrip("*")) + (r"[^ ]*" if prefix else ""))
-    return r"(?<= )" + " ".join(words) + r"(?= )"
+def _words(phrase: str) -> tuple[tuple[str, bool], ...]:
+    """A Latin-letter phrase as (word, any ending allowed) pairs, normalized."""
+    pairs = []
+    for word in phrase.split():
+        pairs += [(w, word.endswith("*")) for w in normalize(word.rstrip("*")).split()]
+    return tuple(pairs)
+
+
+def _matches_at(words: list[str], i: int, phrase: tuple[tuple[str, bool], ...]) -> bool:
+    if i + len(phrase) > len(words):
+        return False
+    return all(
+        words[i + k].startswith(w) if prefix else words[i + k] == w
+        for k, (w, prefix) in enumerate(phrase)
+    )
 
 
 @dataclass(frozen=True)
@@ -90,16 +95,23 @@ class DangerNet:
 
     def __init__(self, lists: dict[str, dict[str, list[str]]]):
         self.lists = lists
-        # One alternation per kind, one group per phrase: a message is read once per kind.
-        self._compiled: dict[str, tuple[re.Pattern | None, list[Finding]]] = {}
+        # Per kind: Latin-letter phrases by their first word's first letters (a message is
+        # read word by word), other phrases as substrings.
+        self._latin: dict[str, dict[str, list[tuple[tuple, Finding]]]] = {}
+        self._substrings: dict[str, list[tuple[str, Finding]]] = {}
         for kind in KINDS:
-            findings = [
-                Finding(str(phrase), kind, language)
-                for language, kinds in sorted(lists.items())
-                for phrase in kinds.get(kind) or []
-            ]
-            pattern = "|".join(f"({_pattern(f.phrase)})" for f in findings)
-            self._compiled[kind] = (re.compile(pattern) if findings else None, findings)
+            latin: dict[str, list[tuple[tuple, Finding]]] = {}
+            substrings = []
+            for language, kinds in sorted(lists.items()):
+                for phrase in kinds.get(kind) or []:
+                    finding = Finding(str(phrase), kind, language)
+                    if _is_latin(str(phrase)):
+                        words = _words(str(phrase))
+                        if words:
+                            latin.setdefault(words[0][0][:2], []).append((words, finding))
+                    elif normalize(str(phrase)).strip():
+                        substrings.append((normalize(str(phrase)).strip(), finding))
+            self._latin[kind], self._substrings[kind] = latin, substrings
 
     @classmethod
     def load(cls, directory: Path = DANGER_DIR) -> DangerNet:
@@ -113,9 +125,16 @@ class DangerNet:
         return cls(lists)
 
     def _first(self, kind: str, text: str) -> Finding | None:
-        pattern, findings = self._compiled[kind]
-        found = pattern.search(text) if pattern is not None else None
-        return findings[found.lastindex - 1] if found else None
+        for substring, finding in self._substrings[kind]:
+            if substring in text:
+                return finding
+        latin = self._latin[kind]
+        words = text.split()
+        for i, word in enumerate(words):
+            for phrase, finding in latin.get(word[:2], ()):
+                if _matches_at(words, i, phrase):
+                    return finding
+        return None
 
     def check(self, text: str) -> Finding | None:
         """The phrase that makes this message an emergency, or None."""

@@ -10,7 +10,7 @@ Confidences are a softmax of the SVM's scores with a temperature fitted at train
 the model is first trained on 80% of the examples, the temperature that best predicts the
 other 20% (lowest log loss) is kept, and the model is then trained on everything. So a
 confidence of 0.4 means about what it says, and the actions' thresholds keep their meaning.
-Models are saved with skops, as Rasa's own LogisticRegressionClassifier saves its own.
+A trained model is its weights, saved as plain arrays (numpy's .npz, no pickled objects).
 
 - `LinearIntentClassifier` sets `intent` and `intent_ranking`, like any intent classifier.
 - `LinearResponseSelector` sets `response_selector.<retrieval intent>` in the format of
@@ -21,6 +21,7 @@ Models are saved with skops, as Rasa's own LogisticRegressionClassifier saves it
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,16 +52,19 @@ RANKING_LENGTH = 10
 TEMPERATURES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0)
 
 
-def features(messages: list[Message]) -> csr_matrix:
-    """Sentence-level sparse features of every message: log-scaled counts, unit rows."""
+def features(messages: list[Message], width: int | None = None) -> csr_matrix:
+    """Sentence-level sparse features of every message: log-scaled counts, unit rows.
+    A message without features (an empty text has no tokens) is a row of zeros."""
     rows = []
     for message in messages:
         _, sentence = message.get_sparse_features(TEXT)
         rows.append(csr_matrix(sentence.features) if sentence is not None else None)
-    width = max((r.shape[1] for r in rows if r is not None), default=0)
+    if width is None:
+        width = max((r.shape[1] for r in rows if r is not None), default=0)
     matrix = vstack([r if r is not None else csr_matrix((1, width)) for r in rows]).tocsr()
+    matrix = matrix.astype(np.float64)
     matrix.data = np.log1p(matrix.data)
-    return normalize(matrix)
+    return normalize(matrix) if matrix.shape[1] else matrix
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -68,6 +72,25 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     z -= z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """What a trained LinearSVC predicts with: one row of weights and a bias per label."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    @classmethod
+    def of(cls, svm: LinearSVC) -> LinearModel:
+        return cls(tuple(str(c) for c in svm.classes_), svm.coef_, svm.intercept_)
+
+    def scores(self, x: csr_matrix) -> np.ndarray:
+        scores = np.asarray(x @ self.coef.T) + self.intercept
+        if len(self.classes) == 2:  # one score, for the second label
+            scores = np.column_stack([-scores[:, 0], scores[:, 0]])
+        return scores
 
 
 class _LinearClassifier(GraphComponent):
@@ -79,14 +102,17 @@ class _LinearClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 3.0, "random_state": 1}
+        # `weights` names how the trained weights are saved: Rasa's cache keys a trained
+        # component by its config and data, not by its code, so a new way of saving needs a
+        # new name here, or the cache would hand back weights in the old form.
+        return {"C": 3.0, "random_state": 1, "weights": "npz-1"}
 
     def __init__(
         self,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: LinearSVC | None = None,
+        model: LinearModel | None = None,
         temperature: float = 1.0,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -142,12 +168,14 @@ class _LinearClassifier(GraphComponent):
             return self._resource
         x = features(examples)
         self.temperature = self._fit_temperature(x, labels)
-        self.model = self._svm().fit(x, labels)
-        import skops.io as sio
-
+        self.model = LinearModel.of(self._svm().fit(x, labels))
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(
-                {"model": self.model, "temperature": self.temperature}, directory / "model.skops"
+            np.savez_compressed(
+                directory / "model.npz",
+                classes=np.array(self.model.classes, dtype=str),
+                coef=self.model.coef,
+                intercept=self.model.intercept,
+                temperature=np.array(self.temperature),
             )
         return self._resource
 
@@ -160,26 +188,25 @@ class _LinearClassifier(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> _LinearClassifier:
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / "model.skops"
-                saved = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-        except ValueError:
-            logger.warning("%s: no trained model in the model file", cls.__name__)
+                with np.load(directory / "model.npz", allow_pickle=False) as saved:
+                    model = LinearModel(
+                        tuple(str(c) for c in saved["classes"]), saved["coef"], saved["intercept"]
+                    )
+                    temperature = float(saved["temperature"])
+        except (ValueError, FileNotFoundError):
+            logger.error("%s: no trained weights in the model file: retrain", cls.__name__)
             return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, saved["model"], float(saved["temperature"]))
+        return cls(config, model_storage, resource, model, temperature)
 
     def rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
         """Labels with their confidences, best first, for each message."""
         if self.model is None:
             return [[] for _ in messages]
-        scores = self.model.decision_function(features(messages))
-        if scores.ndim == 1:
-            scores = np.column_stack([-scores, scores])
-        probabilities = softmax(scores, self.temperature)
-        classes = list(self.model.classes_)
+        x = features(messages, self.model.coef.shape[1])
+        probabilities = softmax(self.model.scores(x), self.temperature)
+        classes = self.model.classes
         out = []
         for row in probabilities:
             order = np.argsort(-row)[:RANKING_LENGTH]

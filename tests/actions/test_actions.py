@@ -74,6 +74,40 @@ async def test_emergency_comes_first_and_in_the_conversation_language() -> None:
     assert events == []
 
 
+def selected(topic: str, confidence: float) -> dict:
+    response = {"intent_response_key": f"faq/{topic}", "confidence": confidence}
+    return {"faq": {"response": response, "ranking": [response]}}
+
+
+async def test_emergency_then_the_topic_it_is_also_about() -> None:
+    messages, events = await run(
+        A.ActionEmergency(),
+        tracker(
+            "my husband is hitting me right now",
+            "emergency",
+            response_selector=selected("domestic_violence", 0.8),
+        ),
+    )
+    assert "110" in messages[0]["text"].splitlines()[0]
+    dv = A.renderer().answer("domestic_violence", "en")[0].text
+    assert [m["text"] for m in messages[1:]] == [dv]
+    assert events == [SlotSet("topic", "domestic_violence")]
+
+
+@pytest.mark.parametrize(
+    ("topic", "confidence"), [("domestic_violence", 0.3), ("emergency_numbers", 0.99)]
+)
+async def test_emergency_alone_when_the_topic_is_unsure_or_repeats_it(
+    topic: str, confidence: float
+) -> None:
+    messages, events = await run(
+        A.ActionEmergency(),
+        tracker("help!!", "emergency", response_selector=selected(topic, confidence)),
+    )
+    assert len(messages) == 1 and "119" in messages[0]["text"]
+    assert events == []
+
+
 @pytest.mark.parametrize(
     ("code", "word"), [("ko", "한국어"), ("ja-easy", "やさしい"), ("ne", "नेपाली")]
 )

@@ -152,3 +152,15 @@ def test_danger_at_the_end_of_a_long_message_within_the_reading_limit() -> None:
     text = "I wanted to ask about my visa renewal. " * 30 + "my husband has a knife"
     [message] = rules.process([_message(text)])
     assert message.get("intent")["name"] == "emergency"
+
+
+def test_a_likely_emergency_wins_below_the_top_intent() -> None:
+    rules = RuleClassifier({"emergency_confidence": 0.3}, names={}, net=NET)
+    likely, unlikely = _message("my friend fell"), _message("my friend fell")
+    for m, p in ((likely, 0.35), (unlikely, 0.2)):
+        m.set("intent", {"name": "faq", "confidence": 1 - p})
+        m.set("intent_ranking", [m.get("intent"), {"name": "emergency", "confidence": p}])
+    rules.process([likely, unlikely])
+    assert likely.get("intent")["name"] == "emergency"
+    assert likely.get("danger") is None
+    assert unlikely.get("intent")["name"] == "faq"

@@ -90,3 +90,10 @@ def test_untrained_component_leaves_messages_alone(storage) -> None:
     component = LinearIntentClassifier.create({}, storage, Resource("none"), context)
     [m] = component.process([message("hello")])
     assert m.get(INTENT) is None
+
+
+def test_a_message_with_no_features_at_all(storage) -> None:
+    """An empty text has no tokens, so the featurizers give it no sentence features."""
+    classifier = trained(LinearIntentClassifier, storage, "no-features")
+    [m] = classifier.process([Message({TEXT: ""})])
+    assert len(m.get("intent_ranking")) == 2
