@@ -29,13 +29,8 @@ TARGET_RECALL, TARGET_FALSE_ALARMS, TARGET_OOS = 0.99, 0.03, 0.05
 
 
 def load(directory: Path) -> list[tuple[str, str, str]]:
-    rows = []
-    for path in sorted(directory.glob("*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                label, text = line.split("\t", 1)
-                rows.append((path.stem, label.strip(), text.strip()))
-    return rows
+    """(language, label, text) rows of every <language>.tsv in the folder."""
+    return load_heldout(directory)
 
 
 def answered_as_topic(parse: dict) -> bool:
