@@ -149,12 +149,9 @@ class _LinearClassifier(GraphComponent):
         x_fit, x_dev, y_fit, y_dev = train_test_split(
             x, labels, test_size=0.2, random_state=int(self.config["random_state"]), stratify=labels
         )
-        svm = self._svm().fit(x_fit, y_fit)
-        classes = list(svm.classes_)
-        scores = svm.decision_function(x_dev)
-        if scores.ndim == 1:  # two labels: one score, for the second class
-            scores = np.column_stack([-scores, scores])
-        truth = np.array([classes.index(y) for y in y_dev])
+        model = LinearModel.of(self._svm().fit(x_fit, y_fit))
+        scores = model.scores(x_dev)
+        truth = np.array([model.classes.index(y) for y in y_dev])
         loss = {
             t: -np.log(softmax(scores, t)[np.arange(len(truth)), truth] + 1e-12).mean()
             for t in TEMPERATURES

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from bench.nlu import load_heldout
 from bot.guidebook import Renderer, load_guidebook
 from bot.settings import ROOT
 from tests.conftest import GUIDEBOOK
@@ -16,13 +17,7 @@ _ids = itertools.count()
 
 
 def dev_rows() -> list[tuple[str, str, str]]:
-    rows = []
-    for path in sorted(DEV.glob("*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                label, text = line.split("\t", 1)
-                rows.append((path.stem, label, text))
-    return rows
+    return load_heldout(DEV)
 
 
 def first_line(replies: list[dict]) -> str:

@@ -9,6 +9,7 @@ import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bench.nlu import load_heldout
 from bot.nlu.danger import DANGER_DIR, DangerNet, danger_net, normalize
 from bot.nlu.rules import RuleClassifier
 from bot.nlu.training_data import read_examples
@@ -87,13 +88,7 @@ def test_a_list_must_name_its_language(tmp_path: Path) -> None:
 
 
 def _dev_rows() -> list[tuple[str, str, str]]:
-    rows = [(e.language, e.intent, e.text) for e in read_examples()]
-    for path in sorted(DEV.glob("*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                label, text = line.split("\t", 1)
-                rows.append((path.stem, label, text))
-    return rows
+    return [(e.language, e.intent, e.text) for e in read_examples()] + load_heldout(DEV)
 
 
 def test_shipped_lists_on_the_training_and_dev_data() -> None:
