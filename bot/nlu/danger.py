@@ -11,7 +11,9 @@ danger now:
 - `danger`: enough on their own ("knife", "not breathing", "刺された").
 - `weak`: danger only when it is happening now ("fire" alone may be a question about fire
   insurance; "fire, help!" is not).
-- `now`: it is happening now, or a cry for help ("right now", "tasukete", "助けて").
+- `now`: it is happening now, or a cry for help ("right now", "tasukete", "助けて"). A
+  short cry (an exclamation of at most three words and ten letters: "fire!!", "ナイフ!!",
+  "칼!!") counts as `now` too.
 - `about`: the message asks *about* emergencies ("what number", "how to prepare", "last
   month"): left to the classifier (faq/emergency_numbers, faq/disaster_preparedness...).
 
@@ -58,7 +60,8 @@ def normalize(text: str) -> str:
 
 
 def _is_latin(phrase: str) -> bool:
-    return all(ch.isascii() for ch in phrase)
+    """Written in Latin letters, once accents and tone marks are folded ("cháy" is)."""
+    return all(ch.isascii() for ch in normalize(phrase.replace("*", "")))
 
 
 def _words(phrase: str) -> tuple[tuple[str, bool], ...]:
@@ -76,6 +79,22 @@ def _matches_at(words: list[str], i: int, phrase: tuple[tuple[str, bool], ...]) 
         words[i + k].startswith(w) if prefix else words[i + k] == w
         for k, (w, prefix) in enumerate(phrase)
     )
+
+
+# A cry: at most this many words and letters (Chinese and Japanese write no spaces).
+CRY_WORDS, CRY_LETTERS = 3, 10
+
+
+def _cry(text: str, normalized: str) -> Finding | None:
+    """A short exclamation ("fire!!", "火事！") is a cry for help."""
+    words = normalized.split()
+    if (
+        ("!" in text or "！" in text)
+        and len(words) <= CRY_WORDS
+        and sum(len(w) for w in words) <= CRY_LETTERS
+    ):
+        return Finding("!", "now", "any")
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,7 +159,7 @@ class DangerNet:
         """The phrase that makes this message an emergency, or None."""
         normalized = normalize(text)
         danger = self._first("danger", normalized)
-        now = self._first("now", normalized)
+        now = self._first("now", normalized) or _cry(text, normalized)
         if danger is None:
             weak = self._first("weak", normalized)
             danger = weak if weak is not None and now is not None else None

@@ -105,7 +105,10 @@ class _LinearClassifier(GraphComponent):
         # `weights` names how the trained weights are saved: Rasa's cache keys a trained
         # component by its config and data, not by its code, so a new way of saving needs a
         # new name here, or the cache would hand back weights in the old form.
-        return {"C": 3.0, "random_state": 1, "weights": "npz-1"}
+        # `class_weight`: "balanced" weighs each label by the inverse of its share of the
+        # examples (as sklearn does); a number w weighs by that share to the power -w, so
+        # 0 treats every example alike and 1 is "balanced".
+        return {"C": 3.0, "class_weight": 1.0, "random_state": 1, "weights": "npz-1"}
 
     def __init__(
         self,
@@ -134,10 +137,15 @@ class _LinearClassifier(GraphComponent):
     def _examples(self, training_data: TrainingData) -> tuple[list[Message], list[str]]:
         raise NotImplementedError
 
-    def _svm(self) -> LinearSVC:
+    def _svm(self, labels: list[str]) -> LinearSVC:
+        power = self.config["class_weight"]
+        power = 1.0 if power == "balanced" else float(power)
+        counts = {label: labels.count(label) for label in set(labels)}
+        mean = len(labels) / len(counts)
+        weights = {label: (mean / n) ** power for label, n in counts.items()}
         return LinearSVC(
             C=float(self.config["C"]),
-            class_weight="balanced",
+            class_weight=weights,
             random_state=int(self.config["random_state"]),
         )
 
@@ -149,7 +157,7 @@ class _LinearClassifier(GraphComponent):
         x_fit, x_dev, y_fit, y_dev = train_test_split(
             x, labels, test_size=0.2, random_state=int(self.config["random_state"]), stratify=labels
         )
-        model = LinearModel.of(self._svm().fit(x_fit, y_fit))
+        model = LinearModel.of(self._svm(labels).fit(x_fit, y_fit))
         scores = model.scores(x_dev)
         truth = np.array([model.classes.index(y) for y in y_dev])
         loss = {
@@ -165,7 +173,7 @@ class _LinearClassifier(GraphComponent):
             return self._resource
         x = features(examples)
         self.temperature = self._fit_temperature(x, labels)
-        self.model = LinearModel.of(self._svm().fit(x, labels))
+        self.model = LinearModel.of(self._svm(labels).fit(x, labels))
         with self._model_storage.write_to(self._resource) as directory:
             np.savez_compressed(
                 directory / "model.npz",
@@ -197,13 +205,16 @@ class _LinearClassifier(GraphComponent):
             return cls(config, model_storage, resource)
         return cls(config, model_storage, resource, model, temperature)
 
+    def probabilities(self, messages: list[Message]) -> tuple[tuple[str, ...], np.ndarray]:
+        """The labels, and each message's confidence in each of them (one row a message)."""
+        x = features(messages, self.model.coef.shape[1])
+        return self.model.classes, softmax(self.model.scores(x), self.temperature)
+
     def rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
         """Labels with their confidences, best first, for each message."""
         if self.model is None:
             return [[] for _ in messages]
-        x = features(messages, self.model.coef.shape[1])
-        probabilities = softmax(self.model.scores(x), self.temperature)
-        classes = self.model.classes
+        classes, probabilities = self.probabilities(messages)
         out = []
         for row in probabilities:
             order = np.argsort(-row)[:RANKING_LENGTH]
@@ -213,11 +224,32 @@ class _LinearClassifier(GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(_LinearClassifier):
-    """The intent of every message (guidebook questions are one intent, `faq`)."""
+    """The intent of every message (guidebook questions are one intent, `faq`).
+
+    With `topics: true` it learns each guidebook topic as a label of its own (`faq/<topic>`)
+    beside the other intents, and the confidence in `faq` is the sum of its topics'. Then
+    "an earthquake now, we are trapped" (emergency) is set against the earthquake questions
+    themselves, weighed like any other label, instead of against one large `faq` label whose
+    thousands of examples each count for little.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**_LinearClassifier.get_default_config(), "topics": False}
 
     def _examples(self, training_data):
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if self.config["topics"]:
+            return examples, [e.get(INTENT_RESPONSE_KEY) or e.get(INTENT) for e in examples]
         return examples, [e.get(INTENT) for e in examples]
+
+    def probabilities(self, messages: list[Message]) -> tuple[tuple[str, ...], np.ndarray]:
+        classes, probabilities = super().probabilities(messages)
+        intents = tuple(dict.fromkeys(c.split("/", 1)[0] for c in classes))
+        columns = np.array([intents.index(c.split("/", 1)[0]) for c in classes])
+        summed = np.zeros((probabilities.shape[0], len(intents)))
+        np.add.at(summed.T, columns, probabilities.T)
+        return intents, summed
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message, ranking in zip(messages, self.rankings(messages), strict=True):

@@ -119,7 +119,7 @@ class RuleClassifier(GraphComponent):
         # `emergency` wins whenever the intent classifier gives it at least this confidence,
         # even below another intent: a missed emergency costs more than a false alarm.
         # Chosen by 5-fold cross-validation on the training data (README, "Emergencies").
-        return {"max_characters": 2000, "emergency_confidence": 0.3}
+        return {"max_characters": 2000, "emergency_confidence": 0.25}
 
     def __init__(
         self,
@@ -128,7 +128,7 @@ class RuleClassifier(GraphComponent):
         net: DangerNet | None = None,
     ) -> None:
         self.max_characters = int(config.get("max_characters", 2000))
-        self.emergency_confidence = float(config.get("emergency_confidence", 0.3))
+        self.emergency_confidence = float(config.get("emergency_confidence", 0.25))
         self.net = net if net is not None else danger_net()
         self.names = (
             names if names is not None else language_names(Settings.from_env().guidebook_dir)

@@ -1,0 +1,133 @@
+"""The REST channel: `POST /webhooks/rest/webhook` with `{"sender": ..., "message": ...}`.
+
+For a quick start on one machine (`make run`, curl, `make shell`), for the tests and for
+`make bench`. It answers in Rasa's own REST format (a list of `{"recipient_id", "text",
+"buttons"}`), with three differences that keep residents apart and the channel closed:
+
+- Its conversations are `rest:<sender>`: a REST client cannot write into a LINE
+  (`line:<id>`) or Telegram (`telegram:<id>`) resident's conversation, whatever sender it
+  claims. `input_channel` in the body is ignored.
+- When a platform channel (LINE or Telegram) is configured, the channel is for the
+  operator only: it needs `RASA_API_TOKEN` (`Authorization: Bearer <token>` or
+  `?token=<token>`), and is off when no token is set.
+- A request that is not a JSON object with a `sender` and a text `message` gets 400 and a
+  clear error, instead of an empty answer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.settings import LineSettings, Settings, TelegramSettings
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "rest:"
+MAX_SENDER = 128
+
+
+@dataclass(frozen=True)
+class RestAccess:
+    """Who may use the channel: everyone (no platform channel), the token holder, or nobody."""
+
+    open: bool
+    token: str | None
+
+    @classmethod
+    def from_env(cls) -> RestAccess:
+        platforms = LineSettings.from_env() is not None or TelegramSettings.from_env() is not None
+        token = Settings.from_env().rasa_api_token
+        return cls(open=not platforms, token=token.get_secret_value() if token else None)
+
+    @property
+    def on(self) -> bool:
+        return self.open or self.token is not None
+
+    def allows(self, request: Request) -> bool:
+        if self.open:
+            return True
+        given = request.args.get("token") or ""
+        header = request.headers.get("Authorization") or ""
+        if header.lower().startswith("bearer "):
+            given = header[7:].strip()
+        return bool(self.token and given) and hmac.compare_digest(given, self.token)
+
+
+def conversation_id(sender: str) -> str:
+    return PREFIX + sender
+
+
+def _request_error(request: Request) -> str | None:
+    body = request.json if request.body else None
+    if not isinstance(body, dict):
+        return 'send a JSON object: {"sender": "<id>", "message": "<text>"}'
+    sender, message = body.get("sender"), body.get("message")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)
+    if not isinstance(sender, str) or not 0 < len(sender.strip()) <= MAX_SENDER:
+        return f"`sender` must be a text of 1 to {MAX_SENDER} characters"
+    if not isinstance(message, str):
+        return "`message` must be a text"
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        return "`metadata` must be a JSON object"
+    return None
+
+
+class RestInput(InputChannel):
+    """Rasa's REST channel, with its own conversations and access rules (see above)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(RestAccess.from_env())
+
+    def __init__(self, access: RestAccess) -> None:
+        self.access = access
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.access.on else "off"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.access.on:
+                error = "the REST channel is off while LINE or Telegram is on: set RASA_API_TOKEN"
+                return response.json({"error": error}, status=404)
+            if not self.access.allows(request):
+                return response.json({"error": "a valid RASA_API_TOKEN is needed"}, status=401)
+            try:
+                error = _request_error(request)
+            except Exception:  # noqa: BLE001 - sanic raises on a body that is not JSON
+                error = 'send a JSON object: {"sender": "<id>", "message": "<text>"}'
+            if error:
+                return response.json({"error": error}, status=400)
+            body = request.json
+            sender = str(body["sender"]).strip()
+            collector = CollectingOutputChannel()
+            await on_new_message(
+                UserMessage(
+                    body["message"],
+                    collector,
+                    conversation_id(sender),
+                    input_channel=self.name(),
+                    metadata=body.get("metadata"),
+                )
+            )
+            return response.json([{**m, "recipient_id": sender} for m in collector.messages])
+
+        return webhook
