@@ -104,7 +104,9 @@ class Bench:
     async def rest(self, resident: str, text: str) -> float:
         start = time.monotonic()
         async with self.session.post(
-            f"{self.base}/webhooks/rest/webhook", json={"sender": resident, "message": text}
+            f"{self.base}/webhooks/rest/webhook",
+            json={"sender": resident, "message": text},
+            headers=harness.AUTH,
         ) as response:
             await response.read()
             assert response.status == 200
@@ -224,7 +226,7 @@ def run() -> bool:
         return False
     platforms = fakes.FakePlatforms()  # served by the benchmark's own loop, below
     tmp = Path(tempfile.mkdtemp(prefix="bench-channels-"))
-    process, base = harness.start(tmp, "miyagi", harness.channel_env(platforms))
+    process, base, _ = harness.start(tmp, "miyagi", harness.channel_env(platforms))
     try:
         results = asyncio.run(Bench(base, platforms).run())
     finally:

@@ -3,7 +3,7 @@
 Both are trained in this run, one after the other, from scratch (each with an empty Rasa
 cache of its own, so nothing is reused), on the same data and machine:
 
-- `config.yml`: logistic regression for intents and topics (bot/nlu/linear.py);
+- `config.yml`: linear SVMs for intents and topics (bot/nlu/linear.py);
 - `bench/configs/diet.yml`: DIET (30 epochs) and the ResponseSelector (60 epochs) without
   transformer layers, the configuration before it.
 

@@ -16,7 +16,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot.conversations import prefix_existing, tracker_store_url
 from bot.guidebook import GuidebookError, load_guidebook
+from bot.prune import prune
 from bot.settings import ROOT, ConfigurationError, LineSettings, Settings, TelegramSettings
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -56,6 +58,20 @@ def check_channels() -> list[str]:
     return [name for name, on in (("line", line), ("telegram", telegram)) if on]
 
 
+def prepare_conversations(settings: Settings, endpoints: Path) -> None:
+    """Earlier versions' conversation ids get their channel prefix; with RETENTION_DAYS,
+    what is older is deleted (bot/prune.py)."""
+    url = tracker_store_url(endpoints)
+    if url is not None:
+        prefix_existing(url)
+    counts = prune(settings, endpoints)
+    if counts:
+        print(
+            f"Retention {settings.retention_days} days: deleted "
+            + ", ".join(f"{n} {what}" for what, n in counts.items())
+        )
+
+
 def start_action_server(port: int) -> subprocess.Popen:
     return subprocess.Popen(
         # Through bot.server (rasa's own command line) for the same quiet start.
@@ -66,25 +82,58 @@ def start_action_server(port: int) -> subprocess.Popen:
 
 
 def rasa_command(args: argparse.Namespace) -> list[str]:
+    """`rasa run` (or `rasa shell`). The HTTP API token and the address to listen on are
+    added by bot.server from the environment, so that the token never shows in `ps`."""
     if args.shell:
         return [_bin("rasa"), "shell", "--model", str(MODEL), "--endpoints", args.endpoints]
     return [
         sys.executable,
         "-m",
-        "bot.server",  # `rasa run` with a fix for speed (see bot/server.py)
+        "bot.server",  # `rasa run` with a fix for speed, the token and the limits
         "run",
         "--model",
         str(MODEL),
-        "--enable-api",
         "--port",
         str(args.port),
         "--endpoints",
         args.endpoints,
         "--credentials",
         "credentials.yml",
-        "--cors",
-        "*",
     ]
+
+
+def local_address(settings: Settings) -> str:
+    """Where this machine reaches the servers it starts."""
+    address = settings.bind_address
+    return "127.0.0.1" if address in ("0.0.0.0", "::", "") else address
+
+
+def ready_message(settings: Settings, channels: list[str], host: str, port: int) -> str:
+    """What the operator needs once both servers are up: where to talk, what is open."""
+    base = f"http://{host}:{port}"
+    token = settings.rasa_api_token is not None
+    lines = [
+        f"\nThe assistant of center '{settings.center}' is ready (listening on "
+        f"{settings.bind_address})."
+    ]
+    auth = ' -H "Authorization: Bearer $RASA_API_TOKEN"' if channels else ""
+    if channels and not token:
+        lines.append("  REST channel: off while LINE or Telegram is on (set RASA_API_TOKEN).")
+    else:
+        lines.append(
+            f"  Talk to it: curl -s {base}/webhooks/rest/webhook{auth} "
+            '-d \'{"sender": "me", "message": "hello"}\''
+        )
+    for name in channels:
+        label = "LINE" if name == "line" else name.title()
+        lines.append(f"  {label}: webhook {base}/webhooks/{name}/webhook (public, behind HTTPS)")
+    lines.append(
+        f"  HTTP API: {base}/status with the token"
+        if token
+        else "  HTTP API: off (no RASA_API_TOKEN)"
+    )
+    lines.append("  Or in a terminal: make shell.   Stop: Ctrl-C.")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoints", default="endpoints.yml", help="Rasa endpoints file")
     args = parser.parse_args(argv)
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        sys.exit(f"Cannot start: {error}")
     check_guidebook(settings)
     channels = check_channels()
     if args.check:
@@ -111,28 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     if not MODEL.exists():
         sys.exit(f"No trained model at {MODEL}: run `make train` first.")
 
+    prepare_conversations(settings, Path(args.endpoints))
     actions = start_action_server(args.actions_port)
     processes = [actions]
     try:
-        if not _wait_for(f"http://127.0.0.1:{args.actions_port}/health", 120, actions):
+        host = local_address(settings)
+        if not _wait_for(f"http://{host}:{args.actions_port}/health", 120, actions):
             sys.exit("The action server did not start: see the messages above.")
         rasa = subprocess.Popen(rasa_command(args), cwd=ROOT)
         processes.append(rasa)
         if not args.shell:
-            if _wait_for(f"http://127.0.0.1:{args.port}/", 300, rasa):
-                print(
-                    f"\nThe assistant of center '{settings.center}' is ready.\n"
-                    f"  Talk to it: POST http://localhost:{args.port}/webhooks/rest/webhook\n"
-                    "    e.g. curl -s localhost:5005/webhooks/rest/webhook "
-                    '-d \'{"sender": "me", "message": "hello"}\'\n'
-                    + "".join(
-                        f"  {name.upper() if name == 'line' else name.title()}: webhook "
-                        f"http://localhost:{args.port}/webhooks/{name}/webhook (behind HTTPS)\n"
-                        for name in channels
-                    )
-                    + "  Or in a terminal: make shell.   Stop: Ctrl-C.\n",
-                    flush=True,
-                )
+            if _wait_for(f"http://{host}:{args.port}/", 300, rasa):
+                print(ready_message(settings, channels, host, args.port), flush=True)
         return rasa.wait()
     except KeyboardInterrupt:
         return 0

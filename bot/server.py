@@ -9,7 +9,13 @@
    with the same error.
 2. Python's GIL switch interval is 1 ms instead of 5, for the channels' courier threads
    (see SWITCH_INTERVAL).
-3. The warnings that are expected in this design are not shown
+3. Closed and bounded (README, "Safe to expose"): the server listens on BIND_ADDRESS
+   (127.0.0.1 unless set); the HTTP API is on only when RASA_API_TOKEN is set, and then
+   only with the token, never with open CORS; the token is added here from the
+   environment, so it never shows in `ps`. Every request body, on every route of both
+   servers, is at most MAX_BODY_BYTES: Sanic answers a bigger one with 413 before any of
+   it is read or processed.
+4. The warnings that are expected in this design are not shown
    (bot/expected_warnings.py): the libraries' deprecation notices at start, and two that
    would repeat for every resident: "Unable to fetch responses for faq/<topic>" (answers
    come from the guidebook through actions) and "Failed to parse arguments in line
@@ -20,18 +26,32 @@
 
 from __future__ import annotations
 
+import hmac
+import os
 import sys
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from bot.expected_warnings import silence_expected_warnings
 
 silence_expected_warnings()  # before Rasa and the libraries it imports
 
+from httptools import parse_url  # noqa: E402
 from jsonschema import ValidationError  # noqa: E402
 from jsonschema.validators import validator_for  # noqa: E402
 from rasa.core.actions.action import RemoteAction  # noqa: E402
 from rasa.shared.constants import DOCS_BASE_URL  # noqa: E402
+from sanic import Sanic, response  # noqa: E402
+from sanic.exceptions import PayloadTooLarge  # noqa: E402
+from sanic.request import Request  # noqa: E402
+
+from bot.settings import ConfigurationError, Settings  # noqa: E402
+
+# The largest request body either server accepts (bytes): a webhook call of LINE or
+# Telegram is a few kB; 1 MB leaves room and bounds what a stranger can make us read.
+MAX_BODY_BYTES = 1_000_000
 
 # The channels send answers from threads of their own (bot.channels.base.Courier); with
 # Python's default 5 ms, such a thread can wait that long for the GIL at each step of a
@@ -62,12 +82,84 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         raise e
 
 
+def bearer_token_middleware(expected: str) -> Callable[[Request], Awaitable[None]]:
+    """`Authorization: Bearer <RASA_API_TOKEN>` works like Rasa's own `?token=` (the
+    contract offers both): the token moves into the query before Rasa checks it."""
+
+    async def bearer_token(request: Request) -> None:
+        header = request.headers.get("Authorization") or ""
+        if header[:7].lower() != "bearer " or "token" in request.args:
+            return
+        given = header[7:].strip()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return
+        query = request.query_string
+        url = request.path + "?" + (query + "&" if query else "") + urlencode({"token": given})
+        request._parsed_url = parse_url(url.encode("utf-8"))
+        request.parsed_args.clear()
+
+    return bearer_token
+
+
+def with_bearer_tokens(configure_app: Callable[..., Sanic]) -> Callable[..., Sanic]:
+    """rasa.core.run.configure_app, with the bearer token middleware on the app."""
+
+    def configure(*args: Any, **kwargs: Any) -> Sanic:
+        app = configure_app(*args, **kwargs)
+        token = kwargs.get("auth_token") or (args[2] if len(args) > 2 else None)
+        if token:
+            app.register_middleware(bearer_token_middleware(token), "request")
+        return app
+
+    return configure
+
+
+def with_payload_limit(create_app: Callable[..., Sanic]) -> Callable[..., Sanic]:
+    """rasa_sdk.endpoint.create_app, answering an oversized body with 413: rasa_sdk's
+    catch-all exception handler would make it a 500 (the body is refused either way)."""
+
+    def create(*args: Any, **kwargs: Any) -> Sanic:
+        app = create_app(*args, **kwargs)
+
+        @app.exception(PayloadTooLarge)
+        async def too_large(_: Request, error: PayloadTooLarge) -> Any:
+            return response.json({"error": str(error)}, status=413)
+
+        return app
+
+    return create
+
+
+def server_arguments(argv: list[str], settings: Settings) -> list[str]:
+    """The `rasa` command line with the address, and the API token when there is one.
+    The action server (`run actions`) reads its address from SANIC_HOST instead."""
+    if argv[:1] != ["run"] or argv[1:2] == ["actions"]:
+        return argv
+    added = ["--interface", settings.bind_address]
+    if settings.rasa_api_token is not None:
+        added += ["--enable-api", "--auth-token", settings.rasa_api_token.get_secret_value()]
+    return argv + added
+
+
 def main() -> None:
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        sys.exit(f"Cannot start: {error}")
+    # Read by Sanic (both servers) and rasa_sdk when they create their apps.
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(MAX_BODY_BYTES)
+    os.environ["SANIC_HOST"] = settings.bind_address
     RemoteAction._validate_action_result = validate_action_result
+    import rasa.core.run
+
+    rasa.core.run.configure_app = with_bearer_tokens(rasa.core.run.configure_app)
+    import rasa_sdk.endpoint
+
+    rasa_sdk.endpoint.create_app = with_payload_limit(rasa_sdk.endpoint.create_app)
     sys.setswitchinterval(SWITCH_INTERVAL)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    sys.argv = ["rasa", *server_arguments(sys.argv[1:], settings)]
     rasa_main()
 
 

@@ -1,14 +1,27 @@
-"""Configuration, read once from the environment (contract: docs/contract/README.md)."""
+"""Configuration, read from the environment and checked at start (contract:
+docs/contract/README.md; every variable in README, "Settings").
+
+pydantic-settings reads and checks each variable: its type, its range, and for the
+secrets a `SecretStr` that prints as `**********` in any repr, log line or error. A wrong
+value stops the start with a `ConfigurationError` that names the variable and the rule,
+never the value.
+
+- `Settings`: the center, the guidebook, the database, the HTTP API token, where the
+  servers listen, retention and the log pseudonym key.
+- `LineSettings`, `TelegramSettings`: a platform channel, off when none of its variables
+  is set, an error when only some are.
+"""
 
 from __future__ import annotations
 
 import os
-import re
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
-from urllib.parse import urlparse
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,25 +29,64 @@ LINE_API = "https://api.line.me"
 TELEGRAM_API = "https://api.telegram.org"
 # How long one call to a platform API may take before it is retried (seconds).
 DEFAULT_PLATFORM_TIMEOUT = 10.0
-
-# Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a webhook secret token.
-_TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Where the log pseudonym key is kept when PSEUDONYM_KEY is not set.
+PSEUDONYM_KEY_FILE = ROOT / ".secrets" / "pseudonym.key"
 
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or wrong: the operator must fix it before starting."""
 
 
-def _get(env: Mapping[str, str], name: str) -> str | None:
-    value = (env.get(name) or "").strip()
-    return value or None
+def _describe(error: ValidationError, model: type[BaseSettings]) -> ConfigurationError:
+    """The first problem, named by its variable; the value is never repeated (it may be
+    a secret)."""
+    problem = error.errors(include_input=False, include_url=False)[0]
+    name = str(problem["loc"][0]) if problem["loc"] else ""
+    field = model.model_fields.get(name)
+    variable = (field.validation_alias if field and field.validation_alias else name).upper()
+    return ConfigurationError(f"{variable}: {problem['msg']}.")
 
 
-def _base_url(env: Mapping[str, str], name: str, default: str) -> str:
-    value = _get(env, name) or default
+class _FromEnvironment(BaseSettings):
+    """Read from os.environ by pydantic-settings, or from a given mapping (tests)."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="ignore",
+        case_sensitive=True,
+        env_ignore_empty=True,
+        populate_by_name=True,
+    )
+
+    @classmethod
+    def _read(cls, env: Mapping[str, str] | None) -> Any:
+        try:
+            if env is None:
+                return cls()
+            # Only the mapping: a variable it lacks takes its default, not os.environ's.
+            values: dict[str, Any] = {}
+            for name, field in cls.model_fields.items():
+                given = (env.get(str(field.validation_alias)) or "").strip()
+                if given or field.is_required():
+                    values[name] = given
+                else:
+                    values[name] = field.default
+            return cls(**values)
+        except ValidationError as error:
+            raise _describe(error, cls) from None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+
+def _base_url(value: str, variable: str, default: str) -> str:
+    from urllib.parse import urlparse
+
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigurationError(f"{name} must be an http(s) URL such as {default}, not {value!r}.")
+        raise ValueError(f"must be an http(s) URL such as {default}")
     return value.rstrip("/")
 
 
@@ -47,111 +99,125 @@ def _half_configured(channel: str, present: list[str], missing: list[str]) -> Co
     )
 
 
-def _channel_values(
-    env: Mapping[str, str], channel: str, names: tuple[str, ...]
-) -> dict[str, str] | None:
-    """A channel's variables: None when none is set, all of them, or an error naming the
-    missing ones."""
-    values = {name: _get(env, name) for name in names}
-    present = [name for name, value in values.items() if value]
-    if not present:
-        return None
-    if len(present) < len(names):
-        raise _half_configured(channel, present, [n for n in names if n not in present])
-    return values
+class _Channel(_FromEnvironment):
+    VARIABLES: ClassVar[tuple[str, ...]] = ()
+    CHANNEL: ClassVar[str] = ""
+
+    timeout: float = Field(
+        DEFAULT_PLATFORM_TIMEOUT, gt=0, le=120, validation_alias="PLATFORM_TIMEOUT_SECONDS"
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Any:
+        """The settings, None when the channel is off; ConfigurationError when half set."""
+        source = os.environ if env is None else env
+        present = [name for name in cls.VARIABLES if (source.get(name) or "").strip()]
+        if not present:
+            return None
+        if len(present) < len(cls.VARIABLES):
+            missing = [name for name in cls.VARIABLES if name not in present]
+            raise _half_configured(cls.CHANNEL, present, missing)
+        return cls._read(env)
 
 
-@dataclass(frozen=True)
-class LineSettings:
+class LineSettings(_Channel):
     """The LINE official account: on when both its secret and its token are set."""
 
-    channel_secret: str
-    access_token: str
-    api_base_url: str
-    timeout: float = DEFAULT_PLATFORM_TIMEOUT
-
     VARIABLES: ClassVar[tuple[str, ...]] = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN")
+    CHANNEL: ClassVar[str] = "LINE"
+
+    channel_secret: SecretStr = Field(validation_alias="LINE_CHANNEL_SECRET")
+    access_token: SecretStr = Field(validation_alias="LINE_CHANNEL_ACCESS_TOKEN")
+    api_base_url: str = Field(LINE_API, validation_alias="LINE_API_BASE_URL")
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _base_url(value, "LINE_API_BASE_URL", LINE_API)
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.channel_secret, self.access_token)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> LineSettings | None:
-        """The settings, None when the channel is off; ConfigurationError when half set."""
-        env = os.environ if env is None else env
-        values = _channel_values(env, "LINE", cls.VARIABLES)
-        if values is None:
-            return None
-        return cls(
-            channel_secret=values["LINE_CHANNEL_SECRET"],
-            access_token=values["LINE_CHANNEL_ACCESS_TOKEN"],
-            api_base_url=_base_url(env, "LINE_API_BASE_URL", LINE_API),
-            timeout=_timeout(env),
-        )
+        return (self.channel_secret.get_secret_value(), self.access_token.get_secret_value())
 
 
-@dataclass(frozen=True)
-class TelegramSettings:
+class TelegramSettings(_Channel):
     """The Telegram bot: on when its token and the webhook secret are set."""
 
-    bot_token: str
-    webhook_secret: str
-    api_base_url: str
-    timeout: float = DEFAULT_PLATFORM_TIMEOUT
-
     VARIABLES: ClassVar[tuple[str, ...]] = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+    CHANNEL: ClassVar[str] = "Telegram"
+
+    bot_token: SecretStr = Field(validation_alias="TELEGRAM_BOT_TOKEN")
+    # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a webhook secret token.
+    webhook_secret: SecretStr = Field(validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    api_base_url: str = Field(TELEGRAM_API, validation_alias="TELEGRAM_API_BASE_URL")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr) -> SecretStr:
+        import re
+
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError(
+                "may only hold 1-256 letters A-Z and a-z, digits, '_' and '-' "
+                "(Telegram's rule for webhook secret tokens)"
+            )
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _base_url(value, "TELEGRAM_API_BASE_URL", TELEGRAM_API)
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.bot_token, self.webhook_secret)
+        return (self.bot_token.get_secret_value(), self.webhook_secret.get_secret_value())
+
+
+class Settings(_FromEnvironment):
+    """What every part of the assistant reads."""
+
+    center: str = Field("miyagi", validation_alias="CENTER", min_length=1)
+    guidebook_dir: Path = Field(ROOT / "guidebook", validation_alias="GUIDEBOOK_DIR")
+    database_url: str = Field(
+        f"sqlite:///{ROOT / 'assistant.db'}", validation_alias="DATABASE_URL", min_length=1
+    )
+    # The Rasa HTTP API (/model, /conversations...) is on only with this token.
+    rasa_api_token: SecretStr | None = Field(None, validation_alias="RASA_API_TOKEN")
+    # Where the Rasa server and the action server listen. 127.0.0.1: only this machine
+    # (a reverse proxy on it makes the webhooks public); 0.0.0.0 for a multi-host layout.
+    bind_address: str = Field("127.0.0.1", validation_alias="BIND_ADDRESS", min_length=1)
+    # Conversation texts and unanswered questions older than this are deleted (make prune).
+    retention_days: int | None = Field(None, ge=1, le=3650, validation_alias="RETENTION_DAYS")
+    # The key of the log pseudonyms (HMAC); kept in PSEUDONYM_KEY_FILE when unset.
+    pseudonym_key: SecretStr | None = Field(None, validation_alias="PSEUDONYM_KEY")
+
+    @field_validator("rasa_api_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (e.g. `openssl rand -hex 24`)")
+        return value
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> TelegramSettings | None:
-        """The settings, None when the channel is off; ConfigurationError when half set."""
-        env = os.environ if env is None else env
-        values = _channel_values(env, "Telegram", cls.VARIABLES)
-        if values is None:
-            return None
-        if not _TELEGRAM_SECRET.match(values["TELEGRAM_WEBHOOK_SECRET"]):
-            raise ConfigurationError(
-                "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 letters A-Z and a-z, digits, "
-                "'_' and '-' (Telegram's rule for webhook secret tokens)."
-            )
-        return cls(
-            bot_token=values["TELEGRAM_BOT_TOKEN"],
-            webhook_secret=values["TELEGRAM_WEBHOOK_SECRET"],
-            api_base_url=_base_url(env, "TELEGRAM_API_BASE_URL", TELEGRAM_API),
-            timeout=_timeout(env),
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        return cls._read(env)
 
-
-def _timeout(env: Mapping[str, str]) -> float:
-    value = _get(env, "PLATFORM_TIMEOUT_SECONDS")
-    if value is None:
-        return DEFAULT_PLATFORM_TIMEOUT
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 120:
-        raise ConfigurationError(
-            f"PLATFORM_TIMEOUT_SECONDS must be a number of seconds between 0 and 120, "
-            f"not {value!r}."
-        )
-    return seconds
-
-
-@dataclass(frozen=True)
-class Settings:
-    center: str
-    guidebook_dir: Path
-    database_url: str
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        return cls(
-            center=os.environ.get("CENTER", "miyagi").strip() or "miyagi",
-            guidebook_dir=Path(os.environ.get("GUIDEBOOK_DIR", ROOT / "guidebook")),
-            database_url=os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'assistant.db'}"),
-        )
+    def pseudonym_secret(self) -> bytes:
+        """The pseudonym key: PSEUDONYM_KEY, else the kept key file, else a new one kept
+        there (created with owner-only permissions)."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode("utf-8")
+        path = PSEUDONYM_KEY_FILE
+        try:
+            return path.read_bytes().strip()
+        except FileNotFoundError:
+            pass
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        key = secrets.token_hex(32).encode("ascii")
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_bytes().strip()
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(key)
+        return key

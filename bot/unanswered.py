@@ -72,6 +72,14 @@ class UnansweredLog:
         with self.engine.begin() as connection:
             connection.execute(unanswered.insert().values(**row))
 
+    def prune(self, days: int, now: dt.datetime | None = None) -> int:
+        """Deletes the questions older than `days`; returns how many."""
+        now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        cutoff = now - dt.timedelta(days=days)
+        with self.engine.begin() as connection:
+            result = connection.execute(unanswered.delete().where(unanswered.c.created_at < cutoff))
+        return int(result.rowcount or 0)
+
     def questions(self, center: str | None = None) -> list[Question]:
         query = select(unanswered).order_by(unanswered.c.created_at)
         if center:

@@ -14,6 +14,7 @@ from tests import fakes
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("PSEUDONYM_KEY", "unit-test-pseudonym-key")
 
 GUIDEBOOK = ROOT / "guidebook"
 # What the tests check against, copied into the repository (a clone on its own passes):

@@ -16,8 +16,15 @@ from bot.settings import ROOT
 from tests import fakes
 from tests.fakes import free_port
 
+# The Rasa HTTP API token of every assistant the tests and benchmarks start.
+API_TOKEN = "test-api-token-0123456789"
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
-def start(tmp: Path, center: str, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
+
+def start(
+    tmp: Path, center: str, extra_env: dict | None = None
+) -> tuple[subprocess.Popen, str, int]:
+    """The process, the Rasa server's address and the action server's port."""
     rasa_port, actions_port = free_port(), free_port()
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
@@ -32,6 +39,8 @@ def start(tmp: Path, center: str, extra_env: dict | None = None) -> tuple[subpro
         RASA_TELEMETRY_ENABLED="false",
         DATABASE_URL=f"sqlite:///{tmp / 'state.db'}",
         TF_CPP_MIN_LOG_LEVEL="2",
+        RASA_API_TOKEN=API_TOKEN,
+        PSEUDONYM_KEY="test-pseudonym-key",
         **(extra_env or {}),
     )
     log = (tmp / "assistant.log").open("w")
@@ -59,7 +68,8 @@ def start(tmp: Path, center: str, extra_env: dict | None = None) -> tuple[subpro
         if process.poll() is not None:
             raise RuntimeError(f"the assistant stopped: see {tmp / 'assistant.log'}")
         try:
-            with urllib.request.urlopen(base + "/status", timeout=5) as r:
+            request = urllib.request.Request(base + "/status", headers=AUTH)
+            with urllib.request.urlopen(request, timeout=5) as r:
                 if json.loads(r.read()).get("model_file"):
                     break
         except OSError:
@@ -67,7 +77,7 @@ def start(tmp: Path, center: str, extra_env: dict | None = None) -> tuple[subpro
         time.sleep(1)
     else:
         raise RuntimeError(f"the assistant did not start in time: see {tmp / 'assistant.log'}")
-    return process, base
+    return process, base, actions_port
 
 
 def stop(process: subprocess.Popen) -> None:

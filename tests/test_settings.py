@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.settings import ROOT, ConfigurationError, LineSettings, TelegramSettings
+from bot.settings import ROOT, ConfigurationError, LineSettings, Settings, TelegramSettings
 
 
 def test_channels_are_off_without_their_variables() -> None:
@@ -87,3 +87,66 @@ def test_credentials_file_holds_no_secret() -> None:
         if line.strip() and not line.lstrip().startswith("#"):
             key, _, value = line.partition(":")
             assert not value.strip(), f"credentials.yml sets a value: {line}"
+
+
+def test_secrets_never_show_in_a_repr_or_an_error() -> None:
+    line = LineSettings.from_env(
+        {"LINE_CHANNEL_SECRET": "very-secret-1", "LINE_CHANNEL_ACCESS_TOKEN": "very-secret-2"}
+    )
+    telegram = TelegramSettings.from_env(
+        {"TELEGRAM_BOT_TOKEN": "1:very-secret-3", "TELEGRAM_WEBHOOK_SECRET": "very-secret-4"}
+    )
+    settings = Settings.from_env({"RASA_API_TOKEN": "very-secret-5-long-enough"})
+    shown = repr(line) + str(line) + repr(telegram) + repr(settings) + str(settings)
+    assert "very-secret" not in shown
+    assert line.access_token.get_secret_value() == "very-secret-2"
+    with pytest.raises(ConfigurationError) as error:
+        TelegramSettings.from_env(
+            {"TELEGRAM_BOT_TOKEN": "1:very-secret-6", "TELEGRAM_WEBHOOK_SECRET": "bad secret!"}
+        )
+    assert "very-secret" not in str(error.value) and "bad secret" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"RASA_API_TOKEN": "short"}, "RASA_API_TOKEN"),
+        ({"RETENTION_DAYS": "0"}, "RETENTION_DAYS"),
+        ({"RETENTION_DAYS": "a month"}, "RETENTION_DAYS"),
+        ({"RETENTION_DAYS": "99999"}, "RETENTION_DAYS"),
+    ],
+)
+def test_wrong_settings_are_named(env, named) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        Settings.from_env(env)
+
+
+def test_defaults_are_closed() -> None:
+    settings = Settings.from_env({})
+    assert settings.bind_address == "127.0.0.1"
+    assert settings.rasa_api_token is None
+    assert settings.retention_days is None
+    assert Settings.from_env({"RETENTION_DAYS": "30"}).retention_days == 30
+
+
+def test_the_pseudonym_key_is_made_once_and_kept(tmp_path, monkeypatch) -> None:
+    import bot.settings
+
+    monkeypatch.setattr(bot.settings, "PSEUDONYM_KEY_FILE", tmp_path / "keys" / "pseudonym.key")
+    settings = Settings.from_env({})
+    first = settings.pseudonym_secret()
+    assert len(first) == 64 and settings.pseudonym_secret() == first
+    assert (tmp_path / "keys" / "pseudonym.key").stat().st_mode & 0o077 == 0
+    assert Settings.from_env({"PSEUDONYM_KEY": "given"}).pseudonym_secret() == b"given"
+
+
+def test_settings_read_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("CENTER", "musashino")
+    monkeypatch.setenv("RETENTION_DAYS", "7")
+    monkeypatch.setenv("BIND_ADDRESS", "0.0.0.0")
+    settings = Settings.from_env()
+    assert (settings.center, settings.retention_days, settings.bind_address) == (
+        "musashino",
+        7,
+        "0.0.0.0",
+    )

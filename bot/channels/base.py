@@ -8,7 +8,7 @@
 - `split_text`: cuts a text to a platform's limit at a paragraph, line, sentence or space.
 - `Courier`: a thread with an event loop of its own for the calls to a platform API.
 - `RETRY_DELAYS`: how long to wait between attempts when a platform API fails.
-- `tag`: a short, stable pseudonym of a platform user id for the logs.
+- `tag`: a short, stable, keyed pseudonym of a platform user id for the logs.
 - `WebhookChannel`: the Rasa input channel both are: routes, inbox, courier, shutdown.
 - `webhook_tool`: `make line-webhook` / `make telegram-webhook`.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import hmac
 import logging
 import os
 import sys
@@ -25,6 +26,7 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -32,7 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.settings import ConfigurationError
+from bot.settings import ConfigurationError, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -138,9 +140,16 @@ def merge_texts(texts: list[str], most: int, limit: int) -> list[str]:
     return texts
 
 
+@lru_cache(maxsize=1)
+def _pseudonym_key() -> bytes:
+    return Settings.from_env().pseudonym_secret()
+
+
 def tag(user_id: str) -> str:
-    """A short pseudonym of a platform user id: enough to follow one resident in the logs."""
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:10]
+    """A short, stable pseudonym of a platform user id: enough to follow one resident in
+    the logs. A keyed HMAC (PSEUDONYM_KEY, or the key kept in .secrets/ on first start):
+    without the key, no list of possible ids can be hashed to find who it is."""
+    return hmac.new(_pseudonym_key(), user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
 class SeenEvents:

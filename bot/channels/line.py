@@ -72,6 +72,7 @@ from bot.channels.base import (
     tag,
     webhook_tool,
 )
+from bot.conversations import conversation_id
 from bot.languages import from_locale
 from bot.settings import LineSettings
 
@@ -173,7 +174,8 @@ class LineApi:
     def _api(self) -> AsyncMessagingApi:
         if self._client is None:  # created in the server's event loop, on first use
             configuration = Configuration(
-                host=self.settings.api_base_url, access_token=self.settings.access_token
+                host=self.settings.api_base_url,
+                access_token=self.settings.access_token.get_secret_value(),
             )
             configuration.connection_pool_maxsize = 64
             self._client = AsyncApiClient(configuration)
@@ -269,7 +271,7 @@ class LineInput(WebhookChannel[Job]):
         if not signature:
             return response.json({"error": "missing X-Line-Signature header"}, status=400)
         body = request.body or b""
-        if not valid_signature(self.settings.channel_secret, body, signature):
+        if not valid_signature(self.settings.channel_secret.get_secret_value(), body, signature):
             logger.warning("line: rejected a webhook call with a wrong signature")
             return response.json({"error": "invalid signature"}, status=401)
         try:
@@ -352,7 +354,7 @@ class LineInput(WebhookChannel[Job]):
             UserMessage(
                 job.text,
                 collector,
-                job.user_id,
+                conversation_id(self.name(), job.user_id),
                 input_channel=self.name(),
                 message_id=job.event_id,
                 metadata=metadata,

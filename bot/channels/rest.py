@@ -10,6 +10,7 @@ For a quick start on one machine (`make run`, curl, `make shell`), for the tests
 - When a platform channel (LINE or Telegram) is configured, the channel is for the
   operator only: it needs `RASA_API_TOKEN` (`Authorization: Bearer <token>` or
   `?token=<token>`), and is off when no token is set.
+- A message is cut to MAX_MESSAGE_CHARACTERS before anything reads or keeps it.
 - A request that is not a JSON object with a `sender` and a text `message` gets 400 and a
   clear error, instead of an empty answer.
 """
@@ -27,12 +28,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.conversations import conversation_id
 from bot.settings import LineSettings, Settings, TelegramSettings
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "rest:"
 MAX_SENDER = 128
+# A message is kept and read up to this many characters (LINE's own limit for a text):
+# 100,000 characters are answered like 10,000, and the tracker store keeps no more.
+MAX_MESSAGE_CHARACTERS = 5000
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,6 @@ class RestAccess:
         if header.lower().startswith("bearer "):
             given = header[7:].strip()
         return bool(self.token and given) and hmac.compare_digest(given, self.token)
-
-
-def conversation_id(sender: str) -> str:
-    return PREFIX + sender
 
 
 def _request_error(request: Request) -> str | None:
@@ -121,9 +121,9 @@ class RestInput(InputChannel):
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(
-                    body["message"],
+                    body["message"][:MAX_MESSAGE_CHARACTERS],
                     collector,
-                    conversation_id(sender),
+                    conversation_id(self.name(), sender),
                     input_channel=self.name(),
                     metadata=body.get("metadata"),
                 )

@@ -60,6 +60,7 @@ from bot.channels.base import (
     tag,
     webhook_tool,
 )
+from bot.conversations import conversation_id
 from bot.languages import from_locale
 from bot.settings import TelegramSettings
 
@@ -143,12 +144,16 @@ class TelegramApi:
             pool_timeout=settings.timeout,
         )
         self.bot = Bot(
-            settings.bot_token, base_url=f"{settings.api_base_url}/bot", request=self._request
+            settings.bot_token.get_secret_value(),
+            base_url=f"{settings.api_base_url}/bot",
+            request=self._request,
         )
 
     def _describe(self, error: BaseException) -> str:
         """What went wrong, never with the token (httpx errors may quote the URL)."""
-        return f"{type(error).__name__}: {error}".replace(self.settings.bot_token, "<token>")
+        return f"{type(error).__name__}: {error}".replace(
+            self.settings.bot_token.get_secret_value(), "<token>"
+        )
 
     async def close(self) -> None:
         await self._request.shutdown()
@@ -216,7 +221,7 @@ class TelegramInput(WebhookChannel[Job]):
         """Checks one update and queues it; it is handled afterwards."""
         secret = request.headers.get(SECRET_HEADER) or ""
         if not hmac.compare_digest(
-            secret.encode("utf-8"), self.settings.webhook_secret.encode("utf-8")
+            secret.encode("utf-8"), self.settings.webhook_secret.get_secret_value().encode("utf-8")
         ):
             logger.warning("telegram: rejected an update with a missing or wrong secret token")
             return response.json({"error": "forbidden"}, status=403)
@@ -279,7 +284,7 @@ class TelegramInput(WebhookChannel[Job]):
             UserMessage(
                 job.text,
                 collector,
-                str(job.chat_id),
+                conversation_id(self.name(), job.chat_id),
                 input_channel=self.name(),
                 message_id=str(job.update_id),
                 metadata=metadata,
@@ -302,7 +307,7 @@ async def register_webhook(settings: TelegramSettings, public_url: str) -> str:
     try:
         await api.bot.set_webhook(
             url=url,
-            secret_token=settings.webhook_secret,
+            secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=list(ALLOWED_UPDATES),
         )
         info = await api.bot.get_webhook_info()

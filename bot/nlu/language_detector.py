@@ -19,6 +19,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from bot.languages import DETECTED
+from bot.nlu import READ_CHARACTERS
 from bot.nlu.langid import LanguageIdentifier
 
 LANGUAGE = "language"
@@ -109,7 +110,9 @@ class LanguageDetector(GraphComponent):
         return messages
 
     def _detect(self, message: Message) -> None:
-        detection = self.identifier.detect(message.get(TEXT) or "")
+        # The first READ_CHARACTERS only, as the tokenizer and the rules: a huge message
+        # costs no more than a long one.
+        detection = self.identifier.detect((message.get(TEXT) or "")[:READ_CHARACTERS])
         message.set(LANGUAGE, detection.language, add_to_output=True)
         message.set(LANGUAGE_CONFIDENCE, round(detection.confidence, 3), add_to_output=True)
         message.set(LANGUAGE_CLEAR, detection.clear, add_to_output=True)

@@ -44,6 +44,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import ANSWERED, AUTONYMS
+from bot.nlu import READ_CHARACTERS
 from bot.nlu.danger import DangerNet, danger_net
 from bot.nlu.lexicon import LANGUAGE_ALIASES
 from bot.settings import Settings
@@ -119,7 +120,7 @@ class RuleClassifier(GraphComponent):
         # `emergency` wins whenever the intent classifier gives it at least this confidence,
         # even below another intent: a missed emergency costs more than a false alarm.
         # Chosen by 5-fold cross-validation on the training data (README, "Emergencies").
-        return {"max_characters": 2000, "emergency_confidence": 0.25}
+        return {"max_characters": READ_CHARACTERS, "emergency_confidence": 0.25}
 
     def __init__(
         self,
@@ -127,7 +128,7 @@ class RuleClassifier(GraphComponent):
         names: dict[str, str] | None = None,
         net: DangerNet | None = None,
     ) -> None:
-        self.max_characters = int(config.get("max_characters", 2000))
+        self.max_characters = int(config.get("max_characters", READ_CHARACTERS))
         self.emergency_confidence = float(config.get("emergency_confidence", 0.25))
         self.net = net if net is not None else danger_net()
         self.names = (

@@ -23,6 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu import READ_CHARACTERS
 from bot.nlu.langid import script_of
 from bot.nlu.language_detector import LANGUAGE
 
@@ -120,12 +121,12 @@ class MultilingualTokenizer(Tokenizer):
             "token_pattern": None,
             "prefix_separator_symbol": None,
             # Only this many characters of a message are read.
-            "max_characters": 2000,
+            "max_characters": READ_CHARACTERS,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self.max_characters = int(config.get("max_characters", 2000))
+        self.max_characters = int(config.get("max_characters", READ_CHARACTERS))
         self._splitters: dict[str, Splitter] = {}
 
     def splitter(self, language: str) -> Splitter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.channels.base import (
     Outgoing,
     SeenEvents,
     TurnCollector,
+    _pseudonym_key,
     merge_texts,
     split_text,
     tag,
@@ -75,7 +77,20 @@ def test_seen_events_remembers_recent_ids_only() -> None:
 
 def test_tag_is_stable_and_hides_the_id() -> None:
     assert tag("U1234") == tag("U1234") != tag("U1235")
-    assert "1234" not in tag("U1234") and len(tag("U1234")) == 10
+    assert "1234" not in tag("U1234") and len(tag("U1234")) == 12
+
+
+def test_tag_cannot_be_reversed_without_the_key() -> None:
+    """Hashing every candidate id without the key finds nothing: the pseudonym is a keyed
+    HMAC, not a bare hash of the id."""
+    import hashlib
+
+    user = "123456789"  # a Telegram chat id: a guessable integer
+    pseudonym = tag(user)
+    for digest in (hashlib.sha256, hashlib.sha1, hashlib.md5, hashlib.blake2b):
+        assert digest(user.encode()).hexdigest()[:12] != pseudonym
+    assert hmac.new(b"another key", user.encode(), hashlib.sha256).hexdigest()[:12] != pseudonym
+    assert hmac.new(_pseudonym_key(), user.encode(), hashlib.sha256).hexdigest()[:12] == pseudonym
 
 
 async def test_turn_collector_keeps_texts_whole_with_their_buttons() -> None:

@@ -67,7 +67,12 @@ def test_render_caps_quick_replies_at_13() -> None:
 
 @pytest.fixture
 def api(platforms) -> LineApi:
-    settings = LineSettings(fakes.LINE_SECRET, fakes.LINE_TOKEN, platforms.base_url, timeout=1.0)
+    settings = LineSettings(
+        channel_secret=fakes.LINE_SECRET,
+        access_token=fakes.LINE_TOKEN,
+        api_base_url=platforms.base_url,
+        timeout=1.0,
+    )
     return LineApi(settings, delays=(0.05, 0.05, 0.05))
 
 

@@ -36,7 +36,10 @@ def test_every_guidebook_payload_fits_telegrams_callback_data(renderer) -> None:
 @pytest.fixture
 def channel(platforms) -> TelegramInput:
     settings = TelegramSettings(
-        fakes.TELEGRAM_TOKEN, fakes.TELEGRAM_SECRET, platforms.base_url, timeout=1.0
+        bot_token=fakes.TELEGRAM_TOKEN,
+        webhook_secret=fakes.TELEGRAM_SECRET,
+        api_base_url=platforms.base_url,
+        timeout=1.0,
     )
     return TelegramInput(settings)
 
@@ -69,7 +72,10 @@ def test_a_button_tap_is_the_residents_words(channel) -> None:
 
 async def test_sends_are_retried_on_5xx_and_refusals_are_not(platforms) -> None:
     settings = TelegramSettings(
-        fakes.TELEGRAM_TOKEN, fakes.TELEGRAM_SECRET, platforms.base_url, timeout=1.0
+        bot_token=fakes.TELEGRAM_TOKEN,
+        webhook_secret=fakes.TELEGRAM_SECRET,
+        api_base_url=platforms.base_url,
+        timeout=1.0,
     )
     api = TelegramApi(settings, delays=(0.05, 0.05, 0.05))
     platforms.trouble("sendMessage", status=502, times=2)
@@ -84,7 +90,10 @@ async def test_sends_are_retried_on_5xx_and_refusals_are_not(platforms) -> None:
 
 async def test_a_hanging_api_times_out_and_is_retried(platforms) -> None:
     settings = TelegramSettings(
-        fakes.TELEGRAM_TOKEN, fakes.TELEGRAM_SECRET, platforms.base_url, timeout=0.5
+        bot_token=fakes.TELEGRAM_TOKEN,
+        webhook_secret=fakes.TELEGRAM_SECRET,
+        api_base_url=platforms.base_url,
+        timeout=0.5,
     )
     api = TelegramApi(settings, delays=(0.05,))
     platforms.trouble("sendMessage", hang=2.0, times=1)

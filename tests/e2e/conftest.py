@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -21,10 +22,14 @@ class Assistant:
     def __init__(self, base: str):
         self.base = base
         self.log: Path | None = None
+        self.actions_port = 0
+        self.process = None
 
     def webhook(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict | str]:
         """POSTs a raw body to a channel webhook; returns the status and the answer."""
-        request = urllib.request.Request(self.base + path, data=body, headers=headers)
+        request = urllib.request.Request(
+            self.base + path, data=body, headers={**harness.AUTH, **headers}
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 status, raw = response.status, response.read()
@@ -64,7 +69,7 @@ class Assistant:
         request = urllib.request.Request(
             self.base + path,
             data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **harness.AUTH},
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
@@ -76,23 +81,30 @@ class Assistant:
         return self.post("/webhooks/rest/webhook", body)
 
     def get(self, path: str) -> dict:
-        with urllib.request.urlopen(self.base + path, timeout=30) as response:
+        request = urllib.request.Request(self.base + path, headers=harness.AUTH)
+        with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
     def parse(self, text: str) -> dict:
         return self.post("/model/parse", {"text": text})
 
+    def tracker(self, conversation: str) -> dict:
+        """A conversation's tracker by its id (`rest:<sender>`, `line:<id>`...)."""
+        return self.get(f"/conversations/{urllib.parse.quote(conversation, safe=':')}/tracker")
+
     def slot(self, sender: str, name: str):
-        with urllib.request.urlopen(f"{self.base}/conversations/{sender}/tracker", timeout=30) as r:
-            return json.loads(r.read())["slots"].get(name)
+        """A slot of the REST resident `sender`."""
+        return self.tracker(f"rest:{sender}")["slots"].get(name)
 
 
 def _assistant(tmp_path_factory, center: str, extra_env: dict | None = None):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
     tmp = tmp_path_factory.mktemp(f"assistant-{center}")
-    process, base = harness.start(tmp, center, extra_env)
+    process, base, actions_port = harness.start(tmp, center, extra_env)
     assistant = Assistant(base)
+    assistant.actions_port = actions_port
+    assistant.process = process
     assistant.log = tmp / "assistant.log"
     yield assistant
     harness.stop(process)

@@ -163,7 +163,7 @@ def test_lang_with_a_code_switches(assistant, platforms) -> None:
     chat = new_chat()
     calls = answer_to(assistant, platforms, fakes.telegram_message(chat, "/lang ne"), chat)
     assert texts_of(calls) == expected(MIYAGI.say("language_changed", "ne"))
-    assert assistant.slot(str(chat), "language") == "ne"
+    assert assistant.tracker(f"telegram:{chat}")["slots"]["language"] == "ne"
 
 
 def test_a_button_tap_is_answered_and_its_spinner_stopped(assistant, platforms) -> None:

@@ -107,7 +107,7 @@ def test_shipped_lists_on_the_training_and_dev_data() -> None:
             if fired:
                 false_alarms.append(text)
     for language in ANSWERED_DATA:
-        assert caught[language] >= 0.9 * emergencies[language], (
+        assert caught[language] >= 0.8 * emergencies[language], (
             f"{language}: phrases catch {caught[language]} of {emergencies[language]}"
         )
     assert sum(alarms.values()) <= 0.005 * sum(others.values()), false_alarms
