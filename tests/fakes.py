@@ -62,6 +62,8 @@ class FakePlatforms:
         self.calls: list[Call] = []
         self.profiles: dict[str, str] = {}  # LINE user id -> profile language
         self.troubles: dict[str, Trouble] = {}
+        # Telegram groups that became supergroups: old chat id -> new chat id.
+        self.migrated_chats: dict[int, int] = {}
         self._reply_tokens_used: set[str] = set()
         self._retry_keys: set[str] = set()
         self._message_id = 0
@@ -245,6 +247,19 @@ class FakePlatforms:
             return web.json_response(
                 {"ok": False, "error_code": trouble.status, "description": "fake trouble"},
                 status=trouble.status,
+            )
+        new_id = self.migrated_chats.get(body.get("chat_id"))
+        if new_id is not None:  # as Telegram answers for a group that became a supergroup
+            call.status = 400
+            self._record(call)
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                    "parameters": {"migrate_to_chat_id": new_id},
+                },
+                status=400,
             )
         status, result = self._telegram_answer(method, body)
         call.status = status

@@ -47,7 +47,16 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import (
@@ -136,6 +145,8 @@ class TelegramApi:
         self.settings = settings
         self.delays = delays
         self.undelivered = 0
+        # Groups that became supergroups: old chat id -> new chat id.
+        self.migrated: dict[int, int] = {}
         self._request = HTTPXRequest(
             connection_pool_size=64,
             connect_timeout=settings.timeout,
@@ -173,8 +184,10 @@ class TelegramApi:
             await self.send(chat_id, text, markup)
 
     async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
-        """Sends one message, retrying on network errors, 5xx and 429."""
+        """Sends one message, retrying on network errors, 5xx and 429, and at once to the
+        new id of a group that became a supergroup; any other Telegram error is final."""
         last = "no attempt"
+        chat_id = self.migrated.get(chat_id, chat_id)
         for attempt, delay in enumerate((0.0, *self.delays), start=1):
             if delay:
                 await asyncio.sleep(delay)
@@ -189,7 +202,11 @@ class TelegramApi:
             except RetryAfter as error:
                 last = self._describe(error)
                 await asyncio.sleep(min(_seconds(error.retry_after), 60.0))
-            except (BadRequest, Forbidden, InvalidToken) as error:
+            except ChatMigrated as error:  # the group is a supergroup now, with a new id
+                last = self._describe(error)
+                logger.info("telegram: chat %s moved to a supergroup", tag(str(chat_id)))
+                self.migrated[chat_id] = chat_id = int(error.new_chat_id)
+            except (BadRequest, Forbidden, InvalidToken, Conflict) as error:
                 last = self._describe(error)  # a blocked bot or a bad message: no retry
                 break
             except NetworkError as error:  # timeouts, connection errors and 5xx
@@ -200,6 +217,9 @@ class TelegramApi:
                     last,
                     attempt,
                 )
+            except TelegramError as error:  # any other refusal: retrying would not help
+                last = self._describe(error)
+                break
         self.undelivered += 1
         logger.error(
             "telegram: could not deliver a message to chat %s (%s)", tag(str(chat_id)), last

@@ -100,3 +100,42 @@ async def test_a_hanging_api_times_out_and_is_retried(platforms) -> None:
     assert await api.send(33, "hello", None)
     await api.close()
     assert platforms.calls_to("sendMessage", chat_id=33)
+
+
+def _api(platforms) -> TelegramApi:
+    settings = TelegramSettings(
+        bot_token=fakes.TELEGRAM_TOKEN,
+        webhook_secret=fakes.TELEGRAM_SECRET,
+        api_base_url=platforms.base_url,
+        timeout=1.0,
+    )
+    return TelegramApi(settings, delays=(0.05, 0.05, 0.05))
+
+
+async def test_a_group_that_became_a_supergroup_is_answered_at_its_new_id(platforms) -> None:
+    platforms.migrated_chats[-4001] = -1004001
+    api = _api(platforms)
+    assert await api.send(-4001, "first", None)
+    assert await api.send(-4001, "second", None)  # straight to the new id
+    await api.close()
+    sent = [
+        (c.body["chat_id"], c.status)
+        for c in platforms.calls
+        if c.method == "sendMessage" and c.body.get("chat_id") in (-4001, -1004001)
+    ]
+    assert sent == [(-4001, 400), (-1004001, 200), (-1004001, 200)]
+    assert api.undelivered == 0
+
+
+@pytest.mark.parametrize("status", [409, 401])
+async def test_other_refusals_are_final_and_counted(platforms, status: int) -> None:
+    """409 Conflict (another getUpdates or webhook) and 401 (InvalidToken): no retry, counted."""
+    api = _api(platforms)
+    platforms.trouble("sendMessage", status=status, times=5)
+    chat = 4100 + status
+    assert not await api.send(chat, "hello", None)
+    await api.close()
+    platforms.trouble("sendMessage", times=0)
+    calls = [c for c in platforms.calls if c.method == "sendMessage" and c.body["chat_id"] == chat]
+    assert [c.status for c in calls] == [status]
+    assert api.undelivered == 1
