@@ -47,6 +47,9 @@ class Trouble:
     status: int = 500
     hang: float = 0.0
     times: int = 1
+    # After the hang, handle the call as usual, as the platform does with a request whose
+    # client gave up waiting: the client saw a timeout, the resident got the message.
+    deliver: bool = False
 
 
 def free_port() -> int:
@@ -105,10 +108,18 @@ class FakePlatforms:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
 
-    def trouble(self, method: str, status: int = 500, hang: float = 0.0, times: int = 1) -> None:
-        """The next `times` calls of `method` ("message/reply", "sendMessage"...) fail."""
+    def trouble(
+        self,
+        method: str,
+        status: int = 500,
+        hang: float = 0.0,
+        times: int = 1,
+        deliver: bool = False,
+    ) -> None:
+        """The next `times` calls of `method` ("message/reply", "sendMessage"...) fail, or
+        with `deliver` hang and then succeed (a timeout that still delivers)."""
         with self._lock:
-            self.troubles[method] = Trouble(status, hang, times)
+            self.troubles[method] = Trouble(status, hang, times, deliver)
 
     def calls_to(self, method: str, **match: Any) -> list[Call]:
         """Successful calls of a method whose body has the given top-level values."""
@@ -154,7 +165,7 @@ class FakePlatforms:
             trouble.times -= 1
         if trouble.hang:
             await asyncio.sleep(trouble.hang)
-        return trouble
+        return None if trouble.deliver else trouble
 
     def _record(self, call: Call) -> None:
         with self._lock:

@@ -208,20 +208,41 @@ class LineApi:
             messages[i : i + MESSAGES_PER_CALL] for i in range(0, len(messages), MESSAGES_PER_CALL)
         ]
         if batches and reply_token and time.monotonic() - received < REPLY_TOKEN_SECONDS:
-            try:
-                await self._api().reply_message(
-                    ReplyMessageRequest(reply_token=reply_token, messages=batches[0]),
-                    _request_timeout=self._timeout(),
-                )
+            if await self.reply(user_id, reply_token, batches[0]):
                 batches = batches[1:]
-            except Exception as error:  # noqa: BLE001 - any failure: push instead
-                logger.warning(
-                    "line: reply to user %s failed (%s); pushing instead",
-                    tag(user_id),
-                    _describe(error),
-                )
         for batch in batches:
             await self.push(user_id, batch)
+
+    async def reply(self, user_id: str, reply_token: str, messages: list[TextMessage]) -> bool:
+        """Replies with the token; True when the resident has the messages.
+
+        A reply that timed out may still have arrived, and a push after it would show the
+        resident the same answer twice. A reply token is single-use, so the reply is sent
+        once more with the same token: LINE accepts it if the first never arrived, and
+        refuses the spent token (400) if it did. Only a reply that surely failed is pushed.
+        """
+        request = ReplyMessageRequest(reply_token=reply_token, messages=messages)
+        try:
+            await self._api().reply_message(request, _request_timeout=self._timeout())
+            return True
+        except Exception as error:  # noqa: BLE001 - decided below
+            first = error
+        if isinstance(first, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+            try:
+                await self._api().reply_message(request, _request_timeout=self._timeout())
+                return True
+            except ApiException as error:
+                if error.status == 400:
+                    logger.info(
+                        "line: the reply to user %s that timed out had arrived", tag(user_id)
+                    )
+                    return True
+            except Exception:  # noqa: BLE001 - push instead
+                pass
+        logger.warning(
+            "line: reply to user %s failed (%s); pushing instead", tag(user_id), _describe(first)
+        )
+        return False
 
     async def push(self, user_id: str, messages: list[TextMessage]) -> bool:
         """Pushes up to 5 messages, retrying on 429, 5xx and network failures. One retry key

@@ -122,3 +122,37 @@ async def test_profile_language_is_a_hint_and_its_failure_costs_nothing(api, pla
     assert await api.profile_language("Upt") == "pt-BR"
     assert await api.profile_language("Unobody") is None
     await api.close()
+
+
+def _delivered(platforms, method: str, **match) -> list:
+    return platforms.calls_to(method, **match)
+
+
+async def test_a_reply_that_timed_out_but_arrived_is_not_sent_again(api, platforms) -> None:
+    """The fake behaves like LINE: the reply hangs past the client's timeout and is still
+    delivered. The retried reply finds its token spent, so nothing is pushed."""
+    platforms.trouble("message/reply", hang=1.5, deliver=True)
+    await api.send("Utimeout1", render([Outgoing("hi")]), "tok-timeout-1", time.monotonic())
+    await api.close()
+    platforms.trouble("message/reply", times=0)
+    assert len(_delivered(platforms, "message/reply", replyToken="tok-timeout-1")) == 1
+    assert not _delivered(platforms, "message/push", to="Utimeout1")
+    assert api.undelivered == 0
+
+
+async def test_a_reply_that_timed_out_and_failed_is_sent_once(api, platforms) -> None:
+    platforms.trouble("message/reply", hang=1.5, status=500)
+    await api.send("Utimeout2", render([Outgoing("hi")]), "tok-timeout-2", time.monotonic())
+    await api.close()
+    delivered = _delivered(platforms, "message/reply", replyToken="tok-timeout-2")
+    pushed = _delivered(platforms, "message/push", to="Utimeout2")
+    assert len(delivered) + len(pushed) == 1
+
+
+async def test_a_reply_refused_at_once_is_pushed(api, platforms) -> None:
+    platforms.trouble("message/reply", status=500)
+    await api.send("Urefused", render([Outgoing("hi")]), "tok-refused", time.monotonic())
+    await api.close()
+    assert not _delivered(platforms, "message/reply", replyToken="tok-refused")
+    [push] = _delivered(platforms, "message/push", to="Urefused")
+    assert push.headers.get("X-Line-Retry-Key")
