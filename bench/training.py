@@ -10,7 +10,7 @@ cache of its own, so nothing is reused), on the same data and machine:
 Each model is then measured on the held-out sets: topic and intent accuracy
 (bench/data/nlu_heldout/, and the independent Nepali set), emergency recall, false
 alarms and out-of-scope questions answered as a topic (bench/safety.py).
-Set BENCH_TRAINING=skip to leave this part out (it takes about 12 minutes on 2 cores).
+Set BENCH_TRAINING=skip to leave this part out (15-25 minutes on 2 cores, DIET most of it).
 """
 
 from __future__ import annotations
