@@ -42,18 +42,21 @@ def sent_to(platforms, chat: int) -> list[fakes.Call]:
     return platforms.calls_to("sendMessage", chat_id=chat)
 
 
+def handled(assistant, deadline: float = 60.0) -> None:
+    """Waits until the Telegram channel has handled every event it accepted, its answers
+    sent (the health route's `waiting`: events queued or being handled)."""
+    end = time.monotonic() + deadline
+    while assistant.get("/webhooks/telegram/")["waiting"]:
+        assert time.monotonic() < end, "the Telegram channel did not finish in time"
+        time.sleep(0.02)
+
+
 def answer_to(assistant, platforms, update: dict, chat: int) -> list[fakes.Call]:
-    """Sends one update and returns the messages of its answer: those that arrive until
-    the chat has been quiet for a moment (a turn's messages are sent back to back)."""
+    """Sends one update and returns the messages of its answer: those sent until the
+    channel has handled it (the update is queued before the webhook answers 200)."""
     before = len(sent_to(platforms, chat))
     assert assistant.telegram(update)[0] == 200
-    platforms.wait_for("sendMessage", before + 1, chat_id=chat)
-    count, quiet_since = 0, time.monotonic()
-    while time.monotonic() - quiet_since < 0.5:
-        now = len(sent_to(platforms, chat))
-        if now != count:
-            count, quiet_since = now, time.monotonic()
-        time.sleep(0.05)
+    handled(assistant)
     return sent_to(platforms, chat)[before:]
 
 
