@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -71,17 +73,22 @@ def tracker_store_url(endpoints: Path) -> str | None:
     return str(url) if not isinstance(url, str) else url
 
 
-def _events(engine: sa.engine.Engine) -> sa.Table | None:
-    if not sa.inspect(engine).has_table("events"):
-        return None
-    return sa.Table("events", sa.MetaData(), autoload_with=engine)
+@contextmanager
+def _events(url: str) -> Iterator[tuple[sa.engine.Engine, sa.Table | None]]:
+    """An engine on the tracker store and its `events` table (None before Rasa made it)."""
+    engine = sa.create_engine(url, future=True)
+    try:
+        table = None
+        if sa.inspect(engine).has_table("events"):
+            table = sa.Table("events", sa.MetaData(), autoload_with=engine)
+        yield engine, table
+    finally:
+        engine.dispose()
 
 
 def prefix_existing(url: str) -> int:
     """Gives bare conversation ids their channel's prefix; returns how many changed."""
-    engine = sa.create_engine(url, future=True)
-    try:
-        events = _events(engine)
+    with _events(url) as (engine, events):
         if events is None:
             return 0
         with engine.begin() as connection:
@@ -95,23 +102,17 @@ def prefix_existing(url: str) -> int:
                     events.update().where(events.c.sender_id == sender).values(sender_id=new)
                 )
                 renamed += 1
-        if renamed:
-            logger.info("conversations: %d conversation ids got their channel prefix", renamed)
-        return renamed
-    finally:
-        engine.dispose()
+    if renamed:
+        logger.info("conversations: %d conversation ids got their channel prefix", renamed)
+    return renamed
 
 
 def prune(url: str, days: int, now: float | None = None) -> int:
     """Deletes conversation events older than `days`; returns how many."""
     cutoff = (time.time() if now is None else now) - days * 86400
-    engine = sa.create_engine(url, future=True)
-    try:
-        events = _events(engine)
+    with _events(url) as (engine, events):
         if events is None:
             return 0
         with engine.begin() as connection:
             result = connection.execute(events.delete().where(events.c.timestamp < cutoff))
-        return int(result.rowcount or 0)
-    finally:
-        engine.dispose()
+    return int(result.rowcount or 0)

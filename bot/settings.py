@@ -81,7 +81,7 @@ class _FromEnvironment(BaseSettings):
         return value.strip() if isinstance(value, str) else value
 
 
-def _base_url(value: str, variable: str, default: str) -> str:
+def _base_url(value: str, default: str) -> str:
     from urllib.parse import urlparse
 
     parsed = urlparse(value)
@@ -102,10 +102,16 @@ def _half_configured(channel: str, present: list[str], missing: list[str]) -> Co
 class _Channel(_FromEnvironment):
     VARIABLES: ClassVar[tuple[str, ...]] = ()
     CHANNEL: ClassVar[str] = ""
+    DEFAULT_API: ClassVar[str] = ""
 
     timeout: float = Field(
         DEFAULT_PLATFORM_TIMEOUT, gt=0, le=120, validation_alias="PLATFORM_TIMEOUT_SECONDS"
     )
+
+    @field_validator("api_base_url", check_fields=False)
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _base_url(value, cls.DEFAULT_API)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Any:
@@ -125,15 +131,11 @@ class LineSettings(_Channel):
 
     VARIABLES: ClassVar[tuple[str, ...]] = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN")
     CHANNEL: ClassVar[str] = "LINE"
+    DEFAULT_API: ClassVar[str] = LINE_API
 
     channel_secret: SecretStr = Field(validation_alias="LINE_CHANNEL_SECRET")
     access_token: SecretStr = Field(validation_alias="LINE_CHANNEL_ACCESS_TOKEN")
     api_base_url: str = Field(LINE_API, validation_alias="LINE_API_BASE_URL")
-
-    @field_validator("api_base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _base_url(value, "LINE_API_BASE_URL", LINE_API)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -145,6 +147,7 @@ class TelegramSettings(_Channel):
 
     VARIABLES: ClassVar[tuple[str, ...]] = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
     CHANNEL: ClassVar[str] = "Telegram"
+    DEFAULT_API: ClassVar[str] = TELEGRAM_API
 
     bot_token: SecretStr = Field(validation_alias="TELEGRAM_BOT_TOKEN")
     # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a webhook secret token.
@@ -162,11 +165,6 @@ class TelegramSettings(_Channel):
                 "(Telegram's rule for webhook secret tokens)"
             )
         return value
-
-    @field_validator("api_base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _base_url(value, "TELEGRAM_API_BASE_URL", TELEGRAM_API)
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -33,14 +33,19 @@ def test_every_guidebook_payload_fits_telegrams_callback_data(renderer) -> None:
     assert max(len(p.encode()) for p in payloads) <= 64
 
 
-@pytest.fixture
-def channel(platforms) -> TelegramInput:
-    settings = TelegramSettings(
+def settings_for(platforms, timeout: float = 1.0) -> TelegramSettings:
+    """The bot's settings, pointed at the fake platforms."""
+    return TelegramSettings(
         bot_token=fakes.TELEGRAM_TOKEN,
         webhook_secret=fakes.TELEGRAM_SECRET,
         api_base_url=platforms.base_url,
-        timeout=1.0,
+        timeout=timeout,
     )
+
+
+@pytest.fixture
+def channel(platforms) -> TelegramInput:
+    settings = settings_for(platforms)
     return TelegramInput(settings)
 
 
@@ -71,12 +76,7 @@ def test_a_button_tap_is_the_residents_words(channel) -> None:
 
 
 async def test_sends_are_retried_on_5xx_and_refusals_are_not(platforms) -> None:
-    settings = TelegramSettings(
-        bot_token=fakes.TELEGRAM_TOKEN,
-        webhook_secret=fakes.TELEGRAM_SECRET,
-        api_base_url=platforms.base_url,
-        timeout=1.0,
-    )
+    settings = settings_for(platforms)
     api = TelegramApi(settings, delays=(0.05, 0.05, 0.05))
     platforms.trouble("sendMessage", status=502, times=2)
     assert await api.send(31, "hello", None)
@@ -89,12 +89,7 @@ async def test_sends_are_retried_on_5xx_and_refusals_are_not(platforms) -> None:
 
 
 async def test_a_hanging_api_times_out_and_is_retried(platforms) -> None:
-    settings = TelegramSettings(
-        bot_token=fakes.TELEGRAM_TOKEN,
-        webhook_secret=fakes.TELEGRAM_SECRET,
-        api_base_url=platforms.base_url,
-        timeout=0.5,
-    )
+    settings = settings_for(platforms, 0.5)
     api = TelegramApi(settings, delays=(0.05,))
     platforms.trouble("sendMessage", hang=2.0, times=1)
     assert await api.send(33, "hello", None)
@@ -103,12 +98,7 @@ async def test_a_hanging_api_times_out_and_is_retried(platforms) -> None:
 
 
 def _api(platforms) -> TelegramApi:
-    settings = TelegramSettings(
-        bot_token=fakes.TELEGRAM_TOKEN,
-        webhook_secret=fakes.TELEGRAM_SECRET,
-        api_base_url=platforms.base_url,
-        timeout=1.0,
-    )
+    settings = settings_for(platforms)
     return TelegramApi(settings, delays=(0.05, 0.05, 0.05))
 
 
