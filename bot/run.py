@@ -24,10 +24,6 @@ from bot.settings import ROOT, ConfigurationError, LineSettings, Settings, Teleg
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
 
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
 def _wait_for(url: str, seconds: float, process: subprocess.Popen) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -85,7 +81,10 @@ def rasa_command(args: argparse.Namespace) -> list[str]:
     """`rasa run` (or `rasa shell`). The HTTP API token and the address to listen on are
     added by bot.server from the environment, so that the token never shows in `ps`."""
     if args.shell:
-        return [_bin("rasa"), "shell", "--model", str(MODEL), "--endpoints", args.endpoints]
+        return [sys.executable, "-m", "bot.server", "shell", "--model", str(MODEL)] + [
+            "--endpoints",
+            args.endpoints,
+        ]
     return [
         sys.executable,
         "-m",

@@ -131,8 +131,11 @@ def with_payload_limit(create_app: Callable[..., Sanic]) -> Callable[..., Sanic]
 
 
 def server_arguments(argv: list[str], settings: Settings) -> list[str]:
-    """The `rasa` command line with the address, and the API token when there is one.
+    """The `rasa` command line with the address, and the API token when there is one
+    (`rasa run`); `rasa shell` gets the address only.
     The action server (`run actions`) reads its address from SANIC_HOST instead."""
+    if argv[:1] == ["shell"]:  # `make shell`: its server listens too, but has no HTTP API
+        return argv + ["--interface", settings.bind_address]
     if argv[:1] != ["run"] or argv[1:2] == ["actions"]:
         return argv
     added = ["--interface", settings.bind_address]

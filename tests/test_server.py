@@ -35,3 +35,32 @@ def test_a_bad_response_fails_ours_as_rasas_does(bad: dict) -> None:
 
 def test_the_schema_is_compiled_once() -> None:
     assert action_response_validator() is action_response_validator()
+
+
+def test_the_servers_get_the_address_and_only_rasa_run_the_token() -> None:
+    from bot.server import server_arguments
+    from bot.settings import Settings
+
+    token = "a-token-of-24-characters"
+    settings = Settings.from_env({"RASA_API_TOKEN": token, "BIND_ADDRESS": "10.0.0.5"})
+    run = server_arguments(["run", "--port", "5005"], settings)
+    assert run == ["run", "--port", "5005", "--interface", "10.0.0.5"] + [
+        "--enable-api",
+        "--auth-token",
+        token,
+    ]
+    assert server_arguments(["shell", "--model", "m"], settings) == [
+        "shell",
+        "--model",
+        "m",
+        "--interface",
+        "10.0.0.5",
+    ]
+    assert server_arguments(["run", "actions", "--port", "5055"], settings) == [
+        "run",
+        "actions",
+        "--port",
+        "5055",
+    ]
+    closed = server_arguments(["run"], Settings.from_env({}))
+    assert closed == ["run", "--interface", "127.0.0.1"]
