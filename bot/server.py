@@ -47,6 +47,7 @@ from sanic import Sanic, response  # noqa: E402
 from sanic.exceptions import PayloadTooLarge  # noqa: E402
 from sanic.request import Request  # noqa: E402
 
+from bot.channels.rest import presented_token  # noqa: E402
 from bot.settings import ConfigurationError, Settings  # noqa: E402
 
 # The largest request body either server accepts (bytes): a webhook call of LINE or
@@ -87,11 +88,10 @@ def bearer_token_middleware(expected: str) -> Callable[[Request], Awaitable[None
     contract offers both): the token moves into the query before Rasa checks it."""
 
     async def bearer_token(request: Request) -> None:
-        header = request.headers.get("Authorization") or ""
-        if header[:7].lower() != "bearer " or "token" in request.args:
+        if "token" in request.args:
             return
-        given = header[7:].strip()
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        given = presented_token(request)
+        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             return
         query = request.query_string
         url = request.path + "?" + (query + "&" if query else "") + urlencode({"token": given})

@@ -59,27 +59,39 @@ class RestAccess:
     def allows(self, request: Request) -> bool:
         if self.open:
             return True
-        given = request.args.get("token") or ""
-        header = request.headers.get("Authorization") or ""
-        if header.lower().startswith("bearer "):
-            given = header[7:].strip()
+        given = presented_token(request)
         return bool(self.token and given) and hmac.compare_digest(given, self.token)
 
 
-def _request_error(request: Request) -> str | None:
-    body = request.json if request.body else None
+def presented_token(request: Request) -> str:
+    """The token a request presents: `Authorization: Bearer <token>` or `?token=`."""
+    header = request.headers.get("Authorization") or ""
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.args.get("token") or ""
+
+
+USAGE = 'send a JSON object: {"sender": "<id>", "message": "<text>"}'
+
+
+def _parse(request: Request) -> tuple[str, str, dict | None]:
+    """Sender, message and metadata of a request; ValueError with what is wrong."""
+    try:
+        body = request.json if request.body else None
+    except Exception:  # noqa: BLE001 - sanic raises on a body that is not JSON
+        body = None
     if not isinstance(body, dict):
-        return 'send a JSON object: {"sender": "<id>", "message": "<text>"}'
-    sender, message = body.get("sender"), body.get("message")
+        raise ValueError(USAGE)
+    sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
     if isinstance(sender, int) and not isinstance(sender, bool):
         sender = str(sender)
     if not isinstance(sender, str) or not 0 < len(sender.strip()) <= MAX_SENDER:
-        return f"`sender` must be a text of 1 to {MAX_SENDER} characters"
+        raise ValueError(f"`sender` must be a text of 1 to {MAX_SENDER} characters")
     if not isinstance(message, str):
-        return "`message` must be a text"
-    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
-        return "`metadata` must be a JSON object"
-    return None
+        raise ValueError("`message` must be a text")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError("`metadata` must be a JSON object")
+    return sender.strip(), message, metadata
 
 
 class RestInput(InputChannel):
@@ -111,21 +123,17 @@ class RestInput(InputChannel):
             if not self.access.allows(request):
                 return response.json({"error": "a valid RASA_API_TOKEN is needed"}, status=401)
             try:
-                error = _request_error(request)
-            except Exception:  # noqa: BLE001 - sanic raises on a body that is not JSON
-                error = 'send a JSON object: {"sender": "<id>", "message": "<text>"}'
-            if error:
-                return response.json({"error": error}, status=400)
-            body = request.json
-            sender = str(body["sender"]).strip()
+                sender, message, metadata = _parse(request)
+            except ValueError as error:
+                return response.json({"error": str(error)}, status=400)
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(
-                    body["message"][:MAX_MESSAGE_CHARACTERS],
+                    message[:MAX_MESSAGE_CHARACTERS],
                     collector,
                     conversation_id(self.name(), sender),
                     input_channel=self.name(),
-                    metadata=body.get("metadata"),
+                    metadata=metadata,
                 )
             )
             return response.json([{**m, "recipient_id": sender} for m in collector.messages])

@@ -21,6 +21,7 @@ A trained model is its weights, saved as plain arrays (numpy's .npz, no pickled 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,7 +141,7 @@ class _LinearClassifier(GraphComponent):
     def _svm(self, labels: list[str]) -> LinearSVC:
         power = self.config["class_weight"]
         power = 1.0 if power == "balanced" else float(power)
-        counts = {label: labels.count(label) for label in set(labels)}
+        counts = Counter(labels)
         mean = len(labels) / len(counts)
         weights = {label: (mean / n) ** power for label, n in counts.items()}
         return LinearSVC(
@@ -151,7 +152,7 @@ class _LinearClassifier(GraphComponent):
 
     def _fit_temperature(self, x: csr_matrix, labels: list[str]) -> float:
         """The softmax temperature that best predicts 20% of the examples held out."""
-        counts = {label: labels.count(label) for label in set(labels)}
+        counts = Counter(labels)
         if min(counts.values()) < 2 or len(labels) < 5 * len(counts):
             return 1.0
         x_fit, x_dev, y_fit, y_dev = train_test_split(
