@@ -135,6 +135,17 @@ def ready_message(settings: Settings, channels: list[str], host: str, port: int)
     return "\n".join(lines) + "\n"
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_seconds() -> float:
+    """How long a stopping server may take: the channels wait for replies in flight (a
+    whole PLATFORM_RETRY_SECONDS), then Rasa closes its connections."""
+    waits = [s.stop_seconds for s in (LineSettings.from_env(), TelegramSettings.from_env()) if s]
+    return max(waits, default=0.0) + 15.0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shell", action="store_true", help="talk in this terminal")
@@ -163,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"No trained model at {MODEL}: run `make train` first.")
 
     prepare_conversations(settings, Path(args.endpoints))
+    # systemd and docker stop with SIGTERM: stop as on Ctrl-C, letting replies finish.
+    signal.signal(signal.SIGTERM, _interrupt)
     actions = start_action_server(args.actions_port)
     processes = [actions]
     try:
@@ -183,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                 process.send_signal(signal.SIGINT)
         for process in processes:
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=stop_seconds())
             except subprocess.TimeoutExpired:
                 process.kill()
 

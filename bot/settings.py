@@ -29,6 +29,11 @@ LINE_API = "https://api.line.me"
 TELEGRAM_API = "https://api.telegram.org"
 # How long one call to a platform API may take before it is retried (seconds).
 DEFAULT_PLATFORM_TIMEOUT = 10.0
+# How long a message to a resident is retried before it counts as undelivered (seconds).
+DEFAULT_RETRY_SECONDS = 30.0
+# Events waiting for the assistant: per resident, and in all, before a polite refusal.
+DEFAULT_QUEUE_PER_RESIDENT = 20
+DEFAULT_QUEUE_TOTAL = 2000
 # Where the log pseudonym key is kept when PSEUDONYM_KEY is not set.
 PSEUDONYM_KEY_FILE = ROOT / ".secrets" / "pseudonym.key"
 
@@ -107,6 +112,22 @@ class _Channel(_FromEnvironment):
     timeout: float = Field(
         DEFAULT_PLATFORM_TIMEOUT, gt=0, le=120, validation_alias="PLATFORM_TIMEOUT_SECONDS"
     )
+    # No new attempt to send a message starts after this many seconds.
+    retry_seconds: float = Field(
+        DEFAULT_RETRY_SECONDS, gt=0, le=600, validation_alias="PLATFORM_RETRY_SECONDS"
+    )
+    queue_per_resident: int = Field(
+        DEFAULT_QUEUE_PER_RESIDENT, ge=1, le=1000, validation_alias="QUEUE_PER_RESIDENT"
+    )
+    queue_total: int = Field(
+        DEFAULT_QUEUE_TOTAL, ge=1, le=1_000_000, validation_alias="QUEUE_TOTAL"
+    )
+
+    @property
+    def stop_seconds(self) -> float:
+        """How long a stopping server waits for replies in flight: a whole retry deadline
+        and one last call."""
+        return self.retry_seconds + self.timeout + 2.0
 
     @field_validator("api_base_url", check_fields=False)
     @classmethod

@@ -133,6 +133,28 @@ class FakePlatforms:
             and all(c.body.get(k) == v for k, v in match.items())
         ]
 
+    def attempts_of(self, method: str, **match: Any) -> list[Call]:
+        """Every call of a method whose body has the given values, failed ones too."""
+        with self._lock:
+            calls = list(self.calls)
+        return [
+            c
+            for c in calls
+            if c.method == method and all(c.body.get(k) == v for k, v in match.items())
+        ]
+
+    def wait_for_attempts(
+        self, method: str, count: int = 1, timeout: float = 60.0, **match: Any
+    ) -> list[Call]:
+        """Waits until `count` calls of `method` (matching), failed or not, arrived."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.attempts_of(method, **match)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"{count} {method} attempts did not arrive in {timeout} s")
+
     def wait_for(
         self, method: str, count: int = 1, timeout: float = 60.0, **match: Any
     ) -> list[Call]:
@@ -255,10 +277,15 @@ class FakePlatforms:
         if trouble is not None:
             call.status = trouble.status
             self._record(call)
-            return web.json_response(
-                {"ok": False, "error_code": trouble.status, "description": "fake trouble"},
-                status=trouble.status,
-            )
+            answer: dict[str, Any] = {
+                "ok": False,
+                "error_code": trouble.status,
+                "description": "fake trouble",
+            }
+            if trouble.status == 429:  # as Telegram says how long to wait
+                answer["description"] = "Too Many Requests: retry after 1"
+                answer["parameters"] = {"retry_after": 1}
+            return web.json_response(answer, status=trouble.status)
         new_id = self.migrated_chats.get(body.get("chat_id"))
         if new_id is not None:  # as Telegram answers for a group that became a supergroup
             call.status = 400

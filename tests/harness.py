@@ -22,13 +22,15 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def start(
-    tmp: Path, center: str, extra_env: dict | None = None
+    tmp: Path, center: str, extra_env: dict | None = None, actions_url: str | None = None
 ) -> tuple[subprocess.Popen, str, int]:
-    """The process, the Rasa server's address and the action server's port."""
+    """The process, the Rasa server's address and the action server's port. Rasa calls
+    the action server at `actions_url` when given (a dead port: the action server down)."""
     rasa_port, actions_port = free_port(), free_port()
+    actions_url = actions_url or f"http://127.0.0.1:{actions_port}/webhook"
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'action_endpoint:\n  url: "{actions_url}"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
     )
     env = dict(
@@ -83,7 +85,7 @@ def start(
 def stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGINT)
     try:
-        process.wait(timeout=30)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
 
@@ -98,4 +100,5 @@ def channel_env(platforms: fakes.FakePlatforms) -> dict[str, str]:
         "TELEGRAM_WEBHOOK_SECRET": fakes.TELEGRAM_SECRET,
         "TELEGRAM_API_BASE_URL": platforms.base_url,
         "PLATFORM_TIMEOUT_SECONDS": "2",
+        "PLATFORM_RETRY_SECONDS": "20",
     }

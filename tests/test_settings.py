@@ -58,6 +58,20 @@ def test_a_channel_is_on_with_its_variables_and_default_api() -> None:
             },
             "PLATFORM_TIMEOUT_SECONDS",
         ),
+        *[
+            (
+                TelegramSettings,
+                {"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_SECRET": "s", name: value},
+                name,
+            )
+            for name, value in [
+                ("PLATFORM_RETRY_SECONDS", "0"),
+                ("PLATFORM_RETRY_SECONDS", "601"),
+                ("QUEUE_PER_RESIDENT", "0"),
+                ("QUEUE_PER_RESIDENT", "many"),
+                ("QUEUE_TOTAL", "-5"),
+            ]
+        ],
     ],
 )
 def test_wrong_or_half_settings_name_the_variable(settings, env, named) -> None:
@@ -150,3 +164,17 @@ def test_settings_read_the_environment(monkeypatch) -> None:
         7,
         "0.0.0.0",
     )
+
+
+def test_a_stopping_server_waits_a_whole_retry_deadline() -> None:
+    telegram = TelegramSettings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": "1:x",
+            "TELEGRAM_WEBHOOK_SECRET": "s",
+            "PLATFORM_RETRY_SECONDS": "45",
+            "PLATFORM_TIMEOUT_SECONDS": "5",
+            "QUEUE_PER_RESIDENT": "7",
+        }
+    )
+    assert telegram.stop_seconds >= 45 + 5
+    assert (telegram.queue_per_resident, telegram.queue_total) == (7, 2000)

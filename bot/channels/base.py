@@ -3,13 +3,16 @@
 - `TurnCollector`: what Rasa says in one turn, kept whole (Rasa's own collector cuts
   texts at blank lines; a platform decides itself how to split).
 - `Inbox`: the webhook hands each event over and answers the platform at once; one worker
-  per busy conversation then handles that resident's events one after the other, in order.
+  per busy conversation then handles that resident's events one after the other, in order,
+  up to QUEUE_PER_RESIDENT waiting per resident and QUEUE_TOTAL in all.
 - `SeenEvents`: ids of recent events, so that a redelivered event is handled once.
 - `split_text`: cuts a text to a platform's limit at a paragraph, line, sentence or space.
 - `Courier`: a thread with an event loop of its own for the calls to a platform API.
-- `RETRY_DELAYS`: how long to wait between attempts when a platform API fails.
+- `retrying`: tenacity's retry loop for a platform call: waits with full jitter, and no
+  new attempt after PLATFORM_RETRY_SECONDS.
 - `tag`: a short, stable, keyed pseudonym of a platform user id for the logs.
-- `WebhookChannel`: the Rasa input channel both are: routes, inbox, courier, shutdown.
+- `WebhookChannel`: the Rasa input channel both are: routes, inbox, courier, the
+  apology when the assistant fails (bot.channels.notices), counters, shutdown.
 - `webhook_tool`: `make line-webhook` / `make telegram-webhook`.
 """
 
@@ -23,7 +26,8 @@ import logging
 import os
 import sys
 import threading
-from collections import OrderedDict, deque
+import time
+from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,13 +37,21 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_before_delay,
+    wait_random_exponential,
+)
 
+from bot.channels.notices import Notices
 from bot.settings import ConfigurationError, Settings
 
 logger = logging.getLogger(__name__)
 
-# Seconds to wait before each retry of a failed platform call (about 30 s in all).
-RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+# The longest wait between two attempts (seconds); the first waits up to FIRST_WAIT.
+FIRST_WAIT, LONGEST_WAIT = 0.5, 16.0
 
 # Where a text is best cut, best first: paragraph, line, sentence, clause, word.
 _CUTS = ("\n\n", "\n", "。", "． ", ". ", "! ", "? ", "！", "？", "; ", "、", ", ", "，", " ")
@@ -140,6 +152,32 @@ def merge_texts(texts: list[str], most: int, limit: int) -> list[str]:
     return texts
 
 
+def retrying(
+    deadline: float,
+    retryable: Callable[[BaseException], bool],
+    first_wait: float = FIRST_WAIT,
+    wait_asked: Callable[[BaseException], float | None] = lambda _: None,
+) -> AsyncRetrying:
+    """tenacity's loop for one platform call: retried while `retryable(error)`, after a
+    random wait of up to first_wait, 2 x first_wait, 4 x ... (at most LONGEST_WAIT: full
+    jitter, so residents who failed together do not retry together), or after what the
+    platform asked for (`wait_asked`, e.g. Telegram's retry_after); no attempt starts
+    once `deadline` seconds have passed. The last error is raised."""
+    jitter = wait_random_exponential(multiplier=first_wait, max=LONGEST_WAIT)
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        asked = wait_asked(error) if error is not None else None
+        return asked if asked is not None else jitter(state)
+
+    return AsyncRetrying(
+        stop=stop_before_delay(deadline),
+        wait=wait,
+        retry=retry_if_exception(retryable),
+        reraise=True,
+    )
+
+
 @lru_cache(maxsize=1)
 def _pseudonym_key() -> bytes:
     return Settings.from_env().pseudonym_secret()
@@ -215,24 +253,34 @@ class Inbox(Generic[Job]):
 
     handle: Callable[[Job], Awaitable[None]]
     name: str = "inbox"
+    per_conversation: int = 20
+    total: int = 2000
     _queues: dict[str, deque[Job]] = field(default_factory=dict)
     _workers: set[asyncio.Task] = field(default_factory=set)
+    _waiting: int = 0
 
-    def put(self, conversation: str, job: Job) -> None:
-        """Queues a job; starts the conversation's worker if it has none."""
+    def put(self, conversation: str, job: Job) -> str | None:
+        """Queues a job and starts the conversation's worker if it has none; None when
+        queued, else why not: "too_many" (this resident's queue is full) or "busy"."""
         queue = self._queues.get(conversation)
+        if queue is not None and len(queue) >= self.per_conversation:
+            return "too_many"
+        if self._waiting >= self.total:
+            return "busy"
+        self._waiting += 1
         if queue is not None:
             queue.append(job)
-            return
+            return None
         self._queues[conversation] = deque([job])
         worker = asyncio.create_task(self._work(conversation))
         self._workers.add(worker)
         worker.add_done_callback(self._workers.discard)
+        return None
 
     @property
     def waiting(self) -> int:
         """Jobs queued or being handled."""
-        return sum(len(queue) for queue in self._queues.values())
+        return self._waiting
 
     async def _work(self, conversation: str) -> None:
         queue = self._queues[conversation]
@@ -245,28 +293,47 @@ class Inbox(Generic[Job]):
                         "%s: an event of conversation %s failed", self.name, tag(conversation)
                     )
                 queue.popleft()
+                self._waiting -= 1
         finally:
+            self._waiting -= len(queue)
             del self._queues[conversation]
 
-    async def drain(self, seconds: float) -> None:
-        """Waits up to `seconds` for queued jobs (at shutdown), then cancels the rest."""
+    async def drain(self, seconds: float) -> int:
+        """Waits up to `seconds` for queued jobs (at shutdown), then cancels the rest and
+        reports them; returns how many were left unfinished."""
         if not self._workers:
-            return
-        done, pending = await asyncio.wait(set(self._workers), timeout=seconds)
+            return 0
+        _, pending = await asyncio.wait(set(self._workers), timeout=seconds)
+        left = self._waiting
         for worker in pending:
             worker.cancel()
         if pending:
-            logger.warning("%s: stopped with %d conversations unfinished", self.name, len(pending))
+            logger.error(
+                "%s: stopped after %.0f s with %d events of %d conversations unfinished: "
+                "those residents got no answer",
+                self.name,
+                seconds,
+                left,
+                len(pending),
+            )
+        return left if pending else 0
 
 
 class WebhookChannel(InputChannel, Generic[Job]):
     """A platform's webhook as a Rasa input channel: `GET /` health, `POST /webhook`, an
     inbox for the events, a courier for the platform calls, and a clean shutdown.
-    Subclasses check and accept a call (`accept_call`) and handle one job (`handle`)."""
+
+    Subclasses check and accept a call (`accept_call`, which hands each job to `queue`),
+    say what the assistant is told about a job (`message_for`) and send a turn's messages
+    (`deliver`). Nothing is silent: when Rasa or the action server fails, or answers
+    nothing, the resident gets the `failure` notice; when the inbox is full, `too_many` or
+    `busy` (at most once a minute per resident). Each is logged and counted (health)."""
 
     # The channel's settings (read from the environment) and its platform API client.
     settings_class: Any = None
     api_class: Any = None
+    # Seconds between two refusals told to one resident.
+    REFUSAL_QUIET = 60.0
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -278,28 +345,94 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self.api = self.api_class(settings) if settings else None
         self.courier = Courier(f"{self.name()}-api") if settings else None
         self.seen = SeenEvents()
-        self.inbox: Inbox[Job] = Inbox(self.handle, name=self.name())
+        self.inbox: Inbox[Job] = Inbox(
+            self.handle,
+            name=self.name(),
+            per_conversation=settings.queue_per_resident if settings else 20,
+            total=settings.queue_total if settings else 2000,
+        )
+        self.notices = Notices()
+        self.counts: Counter[str] = Counter()  # failed, refused
+        self._refused: dict[str, float] = {}
+        self._tasks: set[asyncio.Task] = set()
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
 
-    async def handle(self, job: Job) -> None:
+    async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
+        raise NotImplementedError
+
+    async def deliver(self, job: Job, messages: list[Outgoing]) -> None:
         raise NotImplementedError
 
     def accept_call(self, request: Request) -> HTTPResponse:
         raise NotImplementedError
 
-    async def tell_assistant(self, message: UserMessage) -> None:
-        await self._on_new_message(message)
+    def queue(self, conversation: str, job: Job) -> None:
+        """Hands a job to the inbox; a full inbox gets the resident a polite refusal."""
+        refusal = self.inbox.put(conversation, job)
+        if refusal is None:
+            return
+        self.counts["refused"] += 1
+        logger.warning(
+            "%s: an event of conversation %s refused (%s: %d waiting)",
+            self.name(),
+            tag(conversation),
+            refusal,
+            self.inbox.waiting,
+        )
+        now = time.monotonic()
+        if now - self._refused.get(conversation, -self.REFUSAL_QUIET) < self.REFUSAL_QUIET:
+            return
+        self._refused[conversation] = now
+        if len(self._refused) > 10_000:
+            self._refused = {c: t for c, t in self._refused.items() if now - t < 60}
+        task = asyncio.create_task(self._tell(job, refusal))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _tell(self, job: Job, key: str) -> None:
+        message = await self.message_for(job, TurnCollector(self.name()))
+        await self.deliver(job, [Outgoing(await self.notices.text(key, message))])
+
+    async def handle(self, job: Job) -> None:
+        """One event: the assistant's answer, or the apology, sent to the resident."""
+        collector = TurnCollector(self.name())
+        message = await self.message_for(job, collector)
+        trouble = None
+        try:
+            await self._on_new_message(message)
+        except Exception as error:  # noqa: BLE001 - the resident is told; the log has it
+            logger.exception("%s: the assistant failed on a message", self.name())
+            trouble = type(error).__name__
+        if trouble is None and not collector.messages:
+            trouble = "no message"
+        messages = collector.messages
+        if trouble is not None:
+            self.counts["failed"] += 1
+            logger.error(
+                "%s: no answer for conversation %s (%s); the resident gets the apology",
+                self.name(),
+                tag(message.sender_id),
+                trouble,
+            )
+            messages = [Outgoing(await self.notices.text("failure", message))]
+        await self.deliver(job, messages)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self._on_new_message = on_new_message
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def health(request: Request) -> HTTPResponse:
             if self.settings is None:
                 return response.json({"status": "off"})
             return response.json(
-                {"status": "ok", "waiting": self.inbox.waiting, "undelivered": self.api.undelivered}
+                {
+                    "status": "ok",
+                    "waiting": self.inbox.waiting,
+                    "undelivered": self.api.undelivered,
+                    "failed": self.counts["failed"],
+                    "refused": self.counts["refused"],
+                }
             )
 
         @webhook.route("/webhook", methods=["POST"])
@@ -310,11 +443,28 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 return response.json({"error": error}, status=404)
             return self.accept_call(request)
 
+        @webhook.listener("after_server_start")
+        async def started(app: Any, *_: Any) -> None:
+            self.notices.app = app
+
         @webhook.listener("before_server_stop")
         async def stop(*_: Any) -> None:
-            await self.inbox.drain(10.0)
-            if self.courier:
-                await self.courier.close(self.api.close())
+            if self.settings is None:
+                return
+            seconds = self.settings.stop_seconds
+            logger.info(
+                "%s: stopping; waiting up to %.0f s for replies in flight", self.name(), seconds
+            )
+            await self.inbox.drain(seconds)
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=self.settings.timeout)
+            if self.api.undelivered:
+                logger.error(
+                    "%s: %d replies could not be delivered since the start",
+                    self.name(),
+                    self.api.undelivered,
+                )
+            await self.courier.close(self.api.close())
 
         return webhook
 

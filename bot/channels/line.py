@@ -14,7 +14,9 @@ Webhook: `POST /webhooks/line/webhook` (health: `GET /webhooks/line/`).
 4. The turn's messages are rendered for LINE (texts cut at 5,000 characters, at most 5
    per call, buttons as quick replies on the last message) and sent with the reply token
    while it is fresh, by push otherwise or when the reply fails. Pushes carry a retry key
-   and are retried with backoff, so a LINE outage delays a reply instead of losing it.
+   and are retried with jittered backoff until PLATFORM_RETRY_SECONDS, so a LINE outage
+   delays a reply instead of losing it; what still fails is logged and counted. When the
+   assistant fails or says nothing, the resident gets an apology (bot.channels.notices).
 
 The resident's LINE profile language is sent as `metadata.language_hint`; the assistant
 uses it only while the conversation has no language yet (actions/language.py).
@@ -56,18 +58,18 @@ from linebot.v3.messaging import (
     TestWebhookEndpointRequest,
     TextMessage,
 )
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.base import (
-    RETRY_DELAYS,
+    FIRST_WAIT,
     Choice,
     Outgoing,
-    TurnCollector,
     WebhookChannel,
     merge_texts,
+    retrying,
     split_text,
     tag,
     webhook_tool,
@@ -165,9 +167,9 @@ def _describe(error: BaseException) -> str:
 class LineApi:
     """The Messaging API calls the channel makes, with LINE's rules for retrying them."""
 
-    def __init__(self, settings: LineSettings, delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+    def __init__(self, settings: LineSettings, first_wait: float = FIRST_WAIT) -> None:
         self.settings = settings
-        self.delays = delays
+        self.first_wait = first_wait
         self._client: AsyncApiClient | None = None
         self.undelivered = 0
 
@@ -245,28 +247,33 @@ class LineApi:
         return False
 
     async def push(self, user_id: str, messages: list[TextMessage]) -> bool:
-        """Pushes up to 5 messages, retrying on 429, 5xx and network failures. One retry key
-        for all attempts, so LINE never delivers the same push twice (409 means it did)."""
+        """Pushes up to 5 messages, retrying on 429, 5xx and network failures until
+        PLATFORM_RETRY_SECONDS. One retry key for all attempts, so LINE never delivers the
+        same push twice (409 means an earlier attempt got through)."""
         retry_key = str(uuid.uuid4())
         request = PushMessageRequest(to=user_id, messages=messages)
-        last = "no attempt"
-        for attempt, delay in enumerate((0.0, *self.delays), start=1):
-            if delay:
-                await asyncio.sleep(delay)
-            try:
-                await self._api().push_message(
-                    request, x_line_retry_key=retry_key, _request_timeout=self._timeout()
-                )
-                return True
-            except Exception as error:  # noqa: BLE001 - decided below
-                if isinstance(error, ApiException) and error.status == 409:
-                    return True  # an earlier attempt got through
-                last = _describe(error)
-                if not _retryable(error):
-                    break
-                logger.warning(
-                    "line: push to user %s failed (%s), attempt %d", tag(user_id), last, attempt
-                )
+        attempts = retrying(self.settings.retry_seconds, _retryable, self.first_wait)
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    try:
+                        await self._api().push_message(
+                            request, x_line_retry_key=retry_key, _request_timeout=self._timeout()
+                        )
+                    except Exception as error:
+                        if isinstance(error, ApiException) and error.status == 409:
+                            return True  # an earlier attempt got through
+                        if _retryable(error):
+                            logger.warning(
+                                "line: push to user %s failed (%s), attempt %d",
+                                tag(user_id),
+                                _describe(error),
+                                attempt.retry_state.attempt_number,
+                            )
+                        raise
+            return True
+        except Exception as error:  # noqa: BLE001 - every error ends here: counted, logged
+            last = _describe(error)
         self.undelivered += 1
         logger.error("line: could not deliver a reply to user %s (%s)", tag(user_id), last)
         return False
@@ -331,7 +338,7 @@ class LineInput(WebhookChannel[Job]):
             tag(job.user_id),
             " (redelivery)" if redelivered else "",
         )
-        self.inbox.put(job.user_id, job)
+        self.queue(job.user_id, job)
 
     def job_for(self, event: dict[str, Any], user_id: str) -> Job | None:
         """What the assistant is told about an event; None for events it has no part in."""
@@ -365,26 +372,25 @@ class LineInput(WebhookChannel[Job]):
                 self._hints.popitem(last=False)
         return self._hints[user_id]
 
-    async def handle(self, job: Job) -> None:
+    async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
         metadata = {"message_type": "text" if job.message_type == "postback" else job.message_type}
         hint = await self.language_hint(job.user_id)
         if hint:
             metadata["language_hint"] = hint
-        collector = TurnCollector(self.name())
-        await self.tell_assistant(
-            UserMessage(
-                job.text,
-                collector,
-                conversation_id(self.name(), job.user_id),
-                input_channel=self.name(),
-                message_id=job.event_id,
-                metadata=metadata,
-            )
+        return UserMessage(
+            job.text,
+            collector,
+            conversation_id(self.name(), job.user_id),
+            input_channel=self.name(),
+            message_id=job.event_id,
+            metadata=metadata,
         )
-        messages = render(collector.messages)
-        if messages:
+
+    async def deliver(self, job: Job, messages: list[Outgoing]) -> None:
+        rendered = render(messages)
+        if rendered:
             await self.courier.run(
-                self.api.send(job.user_id, messages, job.reply_token, job.received)
+                self.api.send(job.user_id, rendered, job.reply_token, job.received)
             )
 
 

@@ -13,6 +13,8 @@ For a quick start on one machine (`make run`, curl, `make shell`), for the tests
 - A message is cut to MAX_MESSAGE_CHARACTERS before anything reads or keeps it.
 - A request that is not a JSON object with a `sender` and a text `message` gets 400 and a
   clear error, instead of an empty answer.
+- When the assistant fails or answers nothing, the answer is the same apology the
+  platform channels give (bot.channels.notices), logged and counted (`GET /`: `failed`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.notices import Notices
 from bot.conversations import conversation_id
 from bot.settings import LineSettings, Settings, TelegramSettings
 
@@ -107,13 +110,17 @@ class RestInput(InputChannel):
 
     def __init__(self, access: RestAccess) -> None:
         self.access = access
+        self.notices = Notices()
+        self.failed = 0
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.access.on else "off"})
+            if not self.access.on:
+                return response.json({"status": "off"})
+            return response.json({"status": "ok", "failed": self.failed})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -127,15 +134,25 @@ class RestInput(InputChannel):
             except ValueError as error:
                 return response.json({"error": str(error)}, status=400)
             collector = CollectingOutputChannel()
-            await on_new_message(
-                UserMessage(
-                    message[:MAX_MESSAGE_CHARACTERS],
-                    collector,
-                    conversation_id(self.name(), sender),
-                    input_channel=self.name(),
-                    metadata=metadata,
-                )
+            user_message = UserMessage(
+                message[:MAX_MESSAGE_CHARACTERS],
+                collector,
+                conversation_id(self.name(), sender),
+                input_channel=self.name(),
+                metadata=metadata,
             )
-            return response.json([{**m, "recipient_id": sender} for m in collector.messages])
+            trouble = None
+            try:
+                await on_new_message(user_message)
+            except Exception as error:  # noqa: BLE001 - the client is told; the log has it
+                logger.exception("rest: the assistant failed on a message")
+                trouble = type(error).__name__
+            messages = collector.messages
+            if trouble is not None or not messages:
+                self.failed += 1
+                logger.error("rest: no answer (%s); the apology is sent", trouble or "no message")
+                self.notices.app = request.app
+                messages = [{"text": await self.notices.text("failure", user_message)}]
+            return response.json([{**m, "recipient_id": sender} for m in messages])
 
         return webhook

@@ -13,8 +13,11 @@ python-telegram-bot (not Rasa's aiogram channel).
    counts as text; stickers, photos, voice, video, files, locations and the like go with
    an empty text and `metadata.message_type`, so the assistant says it reads text only.
 4. The turn's messages are sent in order, cut at 4,096 characters, buttons as inline
-   keyboards, plain text (no Markdown to break), retried with backoff on network errors,
-   5xx and 429 (waiting as long as Telegram asks).
+   keyboards, plain text (no Markdown to break), retried with jittered backoff on network
+   errors, 5xx and 429 (waiting as long as Telegram asks) until PLATFORM_RETRY_SECONDS;
+   every other Telegram error is final; each undelivered message is logged and counted.
+   When the assistant fails or says nothing, the resident gets an apology
+   (bot.channels.notices).
 
 The user's Telegram `language_code` is sent as `metadata.language_hint`; the assistant
 uses it only while the conversation has no language yet (actions/language.py).
@@ -26,7 +29,6 @@ Configuration comes from the environment only (bot.settings.TelegramSettings).
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -35,7 +37,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -60,11 +62,11 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import (
-    RETRY_DELAYS,
+    FIRST_WAIT,
     Choice,
     Outgoing,
-    TurnCollector,
     WebhookChannel,
+    retrying,
     split_text,
     tag,
     webhook_tool,
@@ -138,12 +140,34 @@ def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class TelegramApi:
-    """The Bot API calls the channel makes, with Telegram's rules for retrying them."""
+def _retryable(error: BaseException) -> bool:
+    """Network errors, timeouts and 5xx (NetworkError), 429 (RetryAfter), and a group that
+    became a supergroup (ChatMigrated: sent again at once to its new id). Any other
+    TelegramError (BadRequest, Forbidden, InvalidToken, Conflict...) is final."""
+    return isinstance(error, (NetworkError, RetryAfter, ChatMigrated)) and not isinstance(
+        error, (BadRequest, Forbidden, InvalidToken, Conflict)
+    )
 
-    def __init__(self, settings: TelegramSettings, delays: tuple[float, ...] = RETRY_DELAYS):
+
+def _wait_asked(error: BaseException) -> float | None:
+    if isinstance(error, RetryAfter):
+        return min(_seconds(error.retry_after), 60.0)
+    if isinstance(error, ChatMigrated):
+        return 0.0
+    return None
+
+
+class TelegramApi:
+    """The Bot API calls the channel makes, with Telegram's rules for retrying them.
+
+    Telegram has no idempotency key for sendMessage. A send that timed out after the
+    request went out may have arrived; it is retried all the same, because a resident who
+    sees an answer twice is better off than one who never gets it (LINE pushes, which have
+    a retry key, are never doubled)."""
+
+    def __init__(self, settings: TelegramSettings, first_wait: float = FIRST_WAIT):
         self.settings = settings
-        self.delays = delays
+        self.first_wait = first_wait
         self.undelivered = 0
         # Groups that became supergroups: old chat id -> new chat id.
         self.migrated: dict[int, int] = {}
@@ -184,47 +208,47 @@ class TelegramApi:
             await self.send(chat_id, text, markup)
 
     async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
-        """Sends one message, retrying on network errors, 5xx and 429, and at once to the
-        new id of a group that became a supergroup; any other Telegram error is final."""
-        last = "no attempt"
-        chat_id = self.migrated.get(chat_id, chat_id)
-        for attempt, delay in enumerate((0.0, *self.delays), start=1):
-            if delay:
-                await asyncio.sleep(delay)
-            try:
-                await self.bot.send_message(
-                    chat_id=chat_id,
-                    text=text,
-                    reply_markup=markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-                return True
-            except RetryAfter as error:
-                last = self._describe(error)
-                await asyncio.sleep(min(_seconds(error.retry_after), 60.0))
-            except ChatMigrated as error:  # the group is a supergroup now, with a new id
-                last = self._describe(error)
-                logger.info("telegram: chat %s moved to a supergroup", tag(str(chat_id)))
-                self.migrated[chat_id] = chat_id = int(error.new_chat_id)
-            except (BadRequest, Forbidden, InvalidToken, Conflict) as error:
-                last = self._describe(error)  # a blocked bot or a bad message: no retry
-                break
-            except NetworkError as error:  # timeouts, connection errors and 5xx
-                last = self._describe(error)
-                logger.warning(
-                    "telegram: send to chat %s failed (%s), attempt %d",
-                    tag(str(chat_id)),
-                    last,
-                    attempt,
-                )
-            except TelegramError as error:  # any other refusal: retrying would not help
-                last = self._describe(error)
-                break
+        """Sends one message (see `_retryable` for what is retried, until
+        PLATFORM_RETRY_SECONDS); True when Telegram took it. A failure is logged and
+        counted, never raised."""
+        attempts = retrying(self.settings.retry_seconds, _retryable, self.first_wait, _wait_asked)
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    await self._send_once(chat_id, text, markup, attempt.retry_state.attempt_number)
+            return True
+        except Exception as error:  # noqa: BLE001 - every error ends here: counted, logged
+            last = self._describe(error)
         self.undelivered += 1
         logger.error(
             "telegram: could not deliver a message to chat %s (%s)", tag(str(chat_id)), last
         )
         return False
+
+    async def _send_once(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, attempt: int
+    ) -> None:
+        to = self.migrated.get(chat_id, chat_id)
+        try:
+            await self.bot.send_message(
+                chat_id=to,
+                text=text,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except ChatMigrated as error:  # the group is a supergroup now, with a new id
+            logger.info("telegram: chat %s moved to a supergroup", tag(str(to)))
+            self.migrated[chat_id] = int(error.new_chat_id)
+            raise
+        except TelegramError as error:
+            if _retryable(error):
+                logger.warning(
+                    "telegram: send to chat %s failed (%s), attempt %d",
+                    tag(str(to)),
+                    self._describe(error),
+                    attempt,
+                )
+            raise
 
 
 class TelegramInput(WebhookChannel[Job]):
@@ -263,7 +287,7 @@ class TelegramInput(WebhookChannel[Job]):
             self.courier.send(self.api.answer_callback(update.callback_query.id))
         if job is not None:
             logger.info("telegram: %s from chat %s queued", job.message_type, tag(str(job.chat_id)))
-            self.inbox.put(str(job.chat_id), job)
+            self.queue(str(job.chat_id), job)
         return response.json({})
 
     def job_for(self, update: Update) -> Job | None:
@@ -295,22 +319,21 @@ class TelegramInput(WebhookChannel[Job]):
             return None  # service messages (pins, joins...): nothing to answer
         return Job(message.chat.id, "", kind, hint, update.update_id)
 
-    async def handle(self, job: Job) -> None:
+    async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
         metadata: dict[str, Any] = {"message_type": job.message_type}
         if job.language_hint:
             metadata["language_hint"] = job.language_hint
-        collector = TurnCollector(self.name())
-        await self.tell_assistant(
-            UserMessage(
-                job.text,
-                collector,
-                conversation_id(self.name(), job.chat_id),
-                input_channel=self.name(),
-                message_id=str(job.update_id),
-                metadata=metadata,
-            )
+        return UserMessage(
+            job.text,
+            collector,
+            conversation_id(self.name(), job.chat_id),
+            input_channel=self.name(),
+            message_id=str(job.update_id),
+            metadata=metadata,
         )
-        parts = render(collector.messages)
+
+    async def deliver(self, job: Job, messages: list[Outgoing]) -> None:
+        parts = render(messages)
         if parts:
             await self.courier.run(self.api.send_all(job.chat_id, parts))
 

@@ -169,3 +169,73 @@ async def test_courier_runs_work_on_its_own_thread_and_returns_results_and_error
     courier.send(remember())
     await courier.close(where())
     assert seen == ["test-courier"]
+
+
+async def test_inbox_refuses_past_its_limits_and_counts_what_waits() -> None:
+    release = asyncio.Event()
+
+    async def handle(_: int) -> None:
+        await release.wait()
+
+    inbox: Inbox[int] = Inbox(handle, per_conversation=2, total=3)
+    assert [inbox.put("a", n) for n in range(3)] == [None, None, "too_many"]
+    assert inbox.put("b", 0) is None
+    assert inbox.put("c", 0) == "busy"  # 3 waiting in all
+    assert inbox.waiting == 3
+    release.set()
+    await inbox.drain(5)
+    assert inbox.waiting == 0
+    assert inbox.put("c", 1) is None  # room again
+    await inbox.drain(5)
+
+
+async def test_a_drain_that_runs_out_of_time_reports_what_is_left(caplog) -> None:
+    async def handle(_: int) -> None:
+        await asyncio.sleep(10)
+
+    inbox: Inbox[int] = Inbox(handle, name="line")
+    inbox.put("a", 0)
+    inbox.put("a", 1)
+    assert await inbox.drain(0.1) == 2
+    assert "2 events of 1 conversations unfinished" in caplog.text
+
+
+async def test_retrying_waits_with_jitter_and_starts_no_attempt_after_the_deadline() -> None:
+    from bot.channels.base import retrying
+
+    starts: list[float] = []
+    began = asyncio.get_running_loop().time()
+
+    async def attempt_all(deadline: float, fail: int, error: Exception) -> None:
+        n = 0
+        async for attempt in retrying(deadline, lambda e: isinstance(e, OSError), 0.05):
+            with attempt:
+                starts.append(asyncio.get_running_loop().time() - began)
+                n += 1
+                if n <= fail:
+                    raise error
+
+    await attempt_all(5.0, 3, OSError("down"))
+    assert len(starts) == 4  # three failures, then success
+    starts.clear()
+    with pytest.raises(OSError):
+        await attempt_all(0.5, 1000, OSError("down"))
+    assert 2 < len(starts) < 40
+    assert starts[-1] - starts[0] < 0.5  # none began after the deadline
+    starts.clear()
+    with pytest.raises(ValueError):  # not retryable: one attempt
+        await attempt_all(5.0, 1000, ValueError("bad"))
+    assert len(starts) == 1
+
+
+async def test_retrying_waits_as_long_as_the_platform_asks() -> None:
+    from bot.channels.base import retrying
+
+    loop = asyncio.get_running_loop()
+    began, n = loop.time(), 0
+    async for attempt in retrying(5.0, lambda e: True, 0.01, lambda e: 0.3):
+        with attempt:
+            n += 1
+            if n == 1:
+                raise OSError("slow down")
+    assert loop.time() - began >= 0.29  # the loop clock counts in milliseconds

@@ -72,8 +72,9 @@ def api(platforms) -> LineApi:
         access_token=fakes.LINE_TOKEN,
         api_base_url=platforms.base_url,
         timeout=1.0,
+        retry_seconds=2.0,
     )
-    return LineApi(settings, delays=(0.05, 0.05, 0.05))
+    return LineApi(settings, first_wait=0.05)
 
 
 async def test_a_fresh_reply_token_is_used(api, platforms) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from telegram import Update
 
@@ -40,6 +42,7 @@ def settings_for(platforms, timeout: float = 1.0) -> TelegramSettings:
         webhook_secret=fakes.TELEGRAM_SECRET,
         api_base_url=platforms.base_url,
         timeout=timeout,
+        retry_seconds=2.0,
     )
 
 
@@ -77,7 +80,7 @@ def test_a_button_tap_is_the_residents_words(channel) -> None:
 
 async def test_sends_are_retried_on_5xx_and_refusals_are_not(platforms) -> None:
     settings = settings_for(platforms)
-    api = TelegramApi(settings, delays=(0.05, 0.05, 0.05))
+    api = TelegramApi(settings, first_wait=0.05)
     platforms.trouble("sendMessage", status=502, times=2)
     assert await api.send(31, "hello", None)
     platforms.trouble("sendMessage", status=400, times=1)
@@ -90,7 +93,7 @@ async def test_sends_are_retried_on_5xx_and_refusals_are_not(platforms) -> None:
 
 async def test_a_hanging_api_times_out_and_is_retried(platforms) -> None:
     settings = settings_for(platforms, 0.5)
-    api = TelegramApi(settings, delays=(0.05,))
+    api = TelegramApi(settings, first_wait=0.05)
     platforms.trouble("sendMessage", hang=2.0, times=1)
     assert await api.send(33, "hello", None)
     await api.close()
@@ -99,7 +102,7 @@ async def test_a_hanging_api_times_out_and_is_retried(platforms) -> None:
 
 def _api(platforms) -> TelegramApi:
     settings = settings_for(platforms)
-    return TelegramApi(settings, delays=(0.05, 0.05, 0.05))
+    return TelegramApi(settings, first_wait=0.05)
 
 
 async def test_a_group_that_became_a_supergroup_is_answered_at_its_new_id(platforms) -> None:
@@ -117,9 +120,21 @@ async def test_a_group_that_became_a_supergroup_is_answered_at_its_new_id(platfo
     assert api.undelivered == 0
 
 
-@pytest.mark.parametrize("status", [409, 401])
+async def test_too_many_requests_waits_as_long_as_telegram_asks(platforms) -> None:
+    api = _api(platforms)
+    platforms.trouble("sendMessage", status=429, times=1)
+    assert await api.send(4200, "hello", None)
+    await api.close()
+    calls = [c for c in platforms.calls if c.method == "sendMessage" and c.body["chat_id"] == 4200]
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 1.0  # retry_after: 1
+
+
+@pytest.mark.parametrize("status", [409, 401, 403])
 async def test_other_refusals_are_final_and_counted(platforms, status: int) -> None:
-    """409 Conflict (another getUpdates or webhook) and 401 (InvalidToken): no retry, counted."""
+    """409 Conflict (another getUpdates or webhook), 401 (InvalidToken), 403 (Forbidden: the
+    resident blocked the bot): no retry, counted.
+    (python-telegram-bot turns other 4xx codes into NetworkError: retried.)"""
     api = _api(platforms)
     platforms.trouble("sendMessage", status=status, times=5)
     chat = 4100 + status
@@ -129,3 +144,73 @@ async def test_other_refusals_are_final_and_counted(platforms, status: int) -> N
     calls = [c for c in platforms.calls if c.method == "sendMessage" and c.body["chat_id"] == chat]
     assert [c.status for c in calls] == [status]
     assert api.undelivered == 1
+
+
+def _job(chat: int, text: str, hint: str | None = None):
+    from bot.channels.telegram import Job
+
+    return Job(chat, text, "text", hint, update_id=chat * 10)
+
+
+def _texts_to(platforms, chat: int) -> list[str]:
+    return [c.body["text"] for c in platforms.calls_to("sendMessage", chat_id=chat)]
+
+
+async def _arrived(platforms, chat: int, count: int) -> None:
+    """Waits (without blocking the event loop) for the count-th message to a chat."""
+    for _ in range(200):
+        if len(_texts_to(platforms, chat)) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{len(_texts_to(platforms, chat))} of {count} messages arrived")
+
+
+async def test_when_the_assistant_fails_the_resident_gets_the_apology_in_their_language(
+    platforms,
+) -> None:
+    from bot.channels.notices import renderer
+
+    channel = TelegramInput(settings_for(platforms))
+
+    async def failing(message) -> None:
+        raise RuntimeError("the tracker store is down")
+
+    async def silent(message) -> None:
+        return None
+
+    channel._on_new_message = failing
+    await channel.handle(_job(4301, "xin chao", hint="vi"))
+    channel._on_new_message = silent
+    await channel.handle(_job(4302, "???"))  # no hint, no agent: Japanese and English
+    await channel.courier.close(channel.api.close())
+    assert _texts_to(platforms, 4301) == [renderer().message("failure", "vi")]
+    assert _texts_to(platforms, 4302) == [
+        renderer().message("failure", "ja") + "\n\n" + renderer().message("failure", "en")
+    ]
+    assert "110" in _texts_to(platforms, 4301)[0] and "119" in _texts_to(platforms, 4301)[0]
+    assert channel.counts["failed"] == 2
+
+
+async def test_a_resident_past_the_queue_limit_is_told_once_and_the_rest_is_answered(
+    platforms,
+) -> None:
+    from bot.channels.notices import renderer
+
+    settings = settings_for(platforms).model_copy(update={"queue_per_resident": 2})
+    channel = TelegramInput(settings)
+    release = asyncio.Event()
+
+    async def slow_assistant(message) -> None:
+        await release.wait()
+        await message.output_channel.send_text_message(message.sender_id, f"re: {message.text}")
+
+    channel._on_new_message = slow_assistant
+    for n in range(5):
+        channel.queue("4401", _job(4401, f"m{n}", hint="pt"))
+    assert channel.counts["refused"] == 3 and channel.inbox.waiting == 2
+    await _arrived(platforms, 4401, 1)  # the refusal, at once
+    release.set()
+    await _arrived(platforms, 4401, 3)
+    await channel.inbox.drain(5)
+    await channel.courier.close(channel.api.close())
+    assert _texts_to(platforms, 4401) == [renderer().message("too_many", "pt"), "re: m0", "re: m1"]

@@ -1,0 +1,81 @@
+"""What a channel says by itself, when the assistant cannot answer.
+
+- `failure`: Rasa or the action server failed on a message, or answered nothing.
+- `too_many`: the resident has QUEUE_PER_RESIDENT events waiting already.
+- `busy`: the server has QUEUE_TOTAL events waiting already.
+
+Each is a message of guidebook/messages/<lang>.yml (with the center's consultation phone,
+and 110/119 on its last line: the message that could not be answered may be an emergency),
+in the conversation's language: the tracker's `language` slot; when the conversation has
+none (or the tracker store is what fails), the platform's language hint; else the language
+the model detects in the message, when it is clear ("hi" or "ok" are not); else Japanese
+and English together.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+
+from bot.guidebook import Renderer, load_guidebook
+from bot.languages import ANSWERED
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+KEYS = ("failure", "too_many", "busy")
+# When no language is known: the country's language first, then English.
+FALLBACK = ("ja", "en")
+
+
+@lru_cache(maxsize=1)
+def renderer() -> Renderer:
+    settings = Settings.from_env()
+    return Renderer(load_guidebook(settings.guidebook_dir, settings.center))
+
+
+class Notices:
+    """Writes a channel's own messages; `app` is the Rasa server (set when it starts)."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    @property
+    def agent(self) -> Any:
+        """The server's Rasa agent (it changes when a model is loaded), or None."""
+        return getattr(self.app.ctx, "agent", None) if self.app is not None else None
+
+    async def languages(self, message: UserMessage) -> tuple[str, ...]:
+        """The conversation's language, or the best guess, or FALLBACK."""
+        for guess in (self._slot, self._hint, self._detected):
+            try:
+                language = await guess(message)
+            except Exception as error:  # noqa: BLE001 - the next guess, then the fallback
+                logger.info("notices: no language from %s (%s)", guess.__name__, error)
+                continue
+            if language in ANSWERED:
+                return (language,)
+        return FALLBACK
+
+    async def _slot(self, message: UserMessage) -> str | None:
+        if self.agent is None or self.agent.tracker_store is None:
+            return None
+        tracker = await self.agent.tracker_store.retrieve(message.sender_id)
+        return tracker.get_slot("language") if tracker else None
+
+    async def _hint(self, message: UserMessage) -> str | None:
+        return (message.metadata or {}).get("language_hint")
+
+    async def _detected(self, message: UserMessage) -> str | None:
+        if self.agent is None or not (message.text or "").strip() or not self.agent.is_ready():
+            return None
+        parse = await self.agent.parse_message(message.text)
+        return parse.get("language") if parse.get("language_clear") else None
+
+    async def text(self, key: str, message: UserMessage) -> str:
+        """The notice `key` for the resident who sent `message`."""
+        languages = await self.languages(message)
+        return "\n\n".join(renderer().message(key, language) for language in languages)
