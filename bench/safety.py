@@ -7,6 +7,9 @@
 - the emergencies and other messages of the topic held-out set (bench/data/nlu_heldout/).
 Both were written apart from the training data and are never trained on; the danger
 phrases were tuned on `bench/data/emergency_dev/` and the training data only.
+- `bench/data/emergency_independent/<lang>.tsv`: a second held-out set, written later by
+  other hands who saw nothing of the project (60 emergencies and 40 other messages per
+  language), printed as a table of its own.
 
 Emergency recall is shown for the classifiers alone (what the model said before the
 danger phrases, `danger.overrode`), the danger phrases alone, and both (what residents
@@ -28,6 +31,7 @@ EMERGENCY, OUT_OF_SCOPE = DATA / "emergency", DATA / "out_of_scope"
 # The tuning split: emergencies, near-misses and out-of-scope questions, and ordinary
 # guidebook questions; thresholds and weights were chosen on these.
 EMERGENCY_DEV, NLU_DEV = DATA / "emergency_dev", DATA / "nlu_dev"
+EMERGENCY_INDEPENDENT = DATA / "emergency_independent"
 TARGET_RECALL, TARGET_FALSE_ALARMS, TARGET_OOS = 0.99, 0.03, 0.05
 
 
@@ -74,6 +78,58 @@ def evaluate(model: Path = MODEL) -> dict:
             n["oos"] += 1
             n["oos as topic"] += answered_as_topic(parse)
     return c
+
+
+def independent_table(model: Path = MODEL) -> bool:
+    """Recall and false alarms on the second, independent held-out set."""
+    rows = load(EMERGENCY_INDEPENDENT)
+    if not rows:
+        return True
+    parses = parse_all([t for *_, t in rows], model)
+    c: dict[str, Counter] = {}
+    for (lang, label, _), parse in zip(rows, parses, strict=True):
+        n = c.setdefault(lang, Counter())
+        said = (parse.get("intent") or {}).get("name") == "emergency"
+        if label == "emergency":
+            n["emergencies"] += 1
+            n["caught"] += said
+            n["by classifier"] += classifier_intent(parse) == "emergency"
+            n["by phrases"] += bool(parse.get("danger"))
+        else:
+            n["others"] += 1
+            n["false alarms"] += said
+    total = sum(c.values(), Counter())
+    body = [
+        [
+            lang,
+            n["emergencies"],
+            pct(n["by classifier"], n["emergencies"]),
+            pct(n["by phrases"], n["emergencies"]),
+            pct(n["caught"], n["emergencies"]),
+            n["others"],
+            pct(n["false alarms"], n["others"]),
+        ]
+        for lang, n in [(lang, c[lang]) for lang in sorted(c)] + [("all", total)]
+    ]
+    print("\nEmergencies, independent held-out set (bench/data/emergency_independent)")
+    print(
+        table(
+            [
+                "language",
+                "emergencies",
+                "classifier",
+                "phrases",
+                "recall",
+                "others",
+                "false alarms",
+            ],
+            body,
+        )
+    )
+    recall = total["caught"] / total["emergencies"]
+    alarms = total["false alarms"] / total["others"]
+    print(f"Recall {recall:.1%}, false alarms {alarms:.1%} (same targets)")
+    return recall >= TARGET_RECALL and alarms <= TARGET_FALSE_ALARMS
 
 
 def dev_table(model: Path = MODEL) -> None:
@@ -181,5 +237,6 @@ def run(model: Path = MODEL) -> bool:
         f"out of scope answered as a topic <= {TARGET_OOS:.0%}: {'met' if passed else 'NOT met'} "
         f"({recall:.1%}, {alarms:.1%}, {as_topic:.1%})"
     )
+    passed = independent_table(model) and passed
     dev_table(model)
     return passed

@@ -4,10 +4,8 @@ On Rasa's own SQL tracker store, in SQLite and in the machine's PostgreSQL."""
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
-import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
@@ -21,9 +19,9 @@ from bot.conversations import (
     prune,
     tracker_store_url,
 )
+from tests.databases import ENGINES, postgres_database
 
 LINE_USER = "U" + "ab" * 16
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 
 def test_ids_carry_their_channel() -> None:
@@ -43,32 +41,23 @@ def test_ids_carry_their_channel() -> None:
     ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 def store(request, tmp_path):
     """Rasa's SQL tracker store on an empty database of each engine."""
     if request.param == "sqlite":
         yield SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
         return
-    name = f"conversations_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"CREATE DATABASE {name}"))
-    except sa.exc.OperationalError as error:  # pragma: no cover - the machine has it
-        pytest.fail(f"PostgreSQL at {POSTGRES} is needed: {error}")
-    store = SQLTrackerStore(
-        Domain.empty(),
-        dialect="postgresql",
-        host="127.0.0.1",
-        port=5432,
-        db=name,
-        username="postgres",
-    )
-    yield store
-    store.engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
+    with postgres_database("conversations") as name:
+        store = SQLTrackerStore(
+            Domain.empty(),
+            dialect="postgresql",
+            host="127.0.0.1",
+            port=5432,
+            db=name,
+            username="postgres",
+        )
+        yield store
+        store.engine.dispose()
 
 
 async def _save(store: SQLTrackerStore, sender: str, texts: list[str], at: float) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from bot.desk.hours import HoursError, OpeningHours
 from bot.languages import ANSWERED
 
 # Placeholders that answers and messages may use (guidebook/README.md).
@@ -122,6 +123,10 @@ def _load_center(directory: Path, center: str) -> dict[str, Any]:
         missing = [lang for lang in ANSWERED if not profile[field].get(lang)]
         if missing:
             raise GuidebookError(f"{path}: {field} has no text for {missing}")
+    try:
+        OpeningHours.from_profile(profile)
+    except HoursError as error:
+        raise GuidebookError(f"{path}: {error}") from None
     return profile
 
 

@@ -12,7 +12,8 @@
 - Danger now (bot/nlu/danger.py's phrase lists: "a man with a knife", "息してない"), or
   `emergency` anywhere in the classifier's ranking at `emergency_confidence` or more:
   `emergency`, whatever the classifiers said first and however sure they were, with the phrase
-  that decided it as `danger` in the parse result. The classifiers' topic is kept, so the
+  that decided it as `danger` in the parse result (and the classifier's own confidence in
+  `emergency` as `emergency_score`). The classifiers' topic is kept, so the
   reply can follow the emergency numbers with, say, the domestic violence answer.
 - Very long messages keep their intent and are marked `input_problem: too_long`.
 - `change_language` without a `language` entity gets one when the text names an
@@ -51,6 +52,8 @@ from bot.settings import Settings
 
 INPUT_PROBLEM = "input_problem"
 DANGER = "danger"
+# The intent classifier's own confidence in `emergency`, before this component decided.
+EMERGENCY_SCORE = "emergency_score"
 
 COMMANDS = {
     "start": "greet",
@@ -120,7 +123,7 @@ class RuleClassifier(GraphComponent):
         # `emergency` wins whenever the intent classifier gives it at least this confidence,
         # even below another intent: a missed emergency costs more than a false alarm.
         # Chosen on the dev sets bench/data/emergency_dev and nlu_dev (README, "Emergencies").
-        return {"max_characters": READ_CHARACTERS, "emergency_confidence": 0.25}
+        return {"max_characters": READ_CHARACTERS, "emergency_confidence": 0.15}
 
     def __init__(
         self,
@@ -129,7 +132,7 @@ class RuleClassifier(GraphComponent):
         net: DangerNet | None = None,
     ) -> None:
         self.max_characters = int(config.get("max_characters", READ_CHARACTERS))
-        self.emergency_confidence = float(config.get("emergency_confidence", 0.25))
+        self.emergency_confidence = float(config.get("emergency_confidence", 0.15))
         self.net = net if net is not None else danger_net()
         self.names = (
             names if names is not None else language_names(Settings.from_env().guidebook_dir)
@@ -201,11 +204,16 @@ class RuleClassifier(GraphComponent):
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         danger = finding.as_dict() | {"overrode": intent} if finding else None
         message.set(DANGER, danger, add_to_output=True)
-        likely = any(
-            r.get(INTENT_NAME_KEY) == "emergency"
-            and (r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.emergency_confidence
-            for r in message.get(INTENT_RANKING_KEY) or []
+        score = max(
+            (
+                r.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+                for r in message.get(INTENT_RANKING_KEY) or []
+                if r.get(INTENT_NAME_KEY) == "emergency"
+            ),
+            default=0.0,
         )
+        message.set(EMERGENCY_SCORE, round(score, 4), add_to_output=True)
+        likely = score >= self.emergency_confidence
         if (finding is None and not likely) or intent == "emergency":
             return
         emergency = {INTENT_NAME_KEY: "emergency", PREDICTED_CONFIDENCE_KEY: 1.0}
