@@ -30,7 +30,7 @@ CENTER_PLACEHOLDERS = {
     "advice_line_adult": ("prefecture_advice_lines", "adult"),
     "advice_line_child": ("prefecture_advice_lines", "child"),
 }
-MESSAGE_PLACEHOLDERS = {"language_name", "chapter"}
+MESSAGE_PLACEHOLDERS = {"language_name", "chapter", "ticket", "opening"}
 LOCALIZED_CENTER_FIELDS = ("name", "support_center", "address", "hours", "languages")
 
 

@@ -15,7 +15,8 @@ from tests.conftest import CENTERS, CONTRACT, GUIDEBOOK, SOURCES
 
 MAX_CHARS = {"ja": 400, "zh": 400, "ko": 400, "ja-easy": 600}
 PHONE = re.compile(r"(?<![\d-])(?:#\d{4}|\d{2,4}-\d{2,4}-\d{3,4}|0\d{9,10})(?![\d-])")
-URL = re.compile(r"https?://[^\s)）]+")
+# A URL ends before a space, a bracket or closing punctuation ("https://soudanplus.jp, with").
+URL = re.compile(r"https?://[^\s)）,、。]*[^\s)）,、。.]")
 # Japanese terms and names are quoted or bracketed inside other languages.
 BRACKETS = re.compile(r"（[^）]*）|\([^)]*\)|「[^」]*」|\[[^\]]*\]|\"[^\"]*\"|“[^”]*”|『[^』]*』")
 
@@ -45,7 +46,7 @@ def all_texts(renderer: Renderer):
             yield (
                 lang,
                 f"messages/{lang}.yml: {key}",
-                renderer._fill(text, lang, language_name="X", chapter="Y"),
+                renderer._fill(text, lang, language_name="X", chapter="Y", ticket="7", opening="Z"),
             )
 
 

@@ -1,0 +1,337 @@
+"""The desk: tickets opened for residents, cards and relays for the consultants, and the
+consultants' commands. Platform-free: it reaches residents through a `Residents` sender
+and consultants through `Room`s (a Telegram or LINE group), both given by the channels.
+
+Resident side (called by a channel, for a conversation id such as `line:U...`):
+- `open(...)`: opens the resident's ticket (or finds the open one), posts its card to every
+  room, and returns what the resident is told: the ticket number, that a consultant will
+  answer here, whether the center is open (profiles with opening hours; never "closed"
+  without them), the 24-hour national line of a sensitive topic when it is closed.
+- `relay(...)`: a message of a resident whose ticket is open goes to the rooms as `#<n>`.
+
+Consultant side (a message from a configured room only; anything else is never a command):
+- the contract's commands: `/queue`, `/take <n>`, `/reply <n> <text>`, `/close <n>`;
+- a reply to a card or a relayed message: `/reply` for that ticket;
+- Take and Close buttons on the cards (payloads `/take <n>`, `/close <n>`).
+
+What the consultants read is Japanese (the centers' working language); the resident's own
+words are relayed as they were written, in their language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.desk.commands import Command, CommandError, parse
+from bot.desk.hours import JAPAN, OpeningHours
+from bot.desk.tickets import CLOSED, WAITING, Ticket, TicketStore, now
+from bot.guidebook import Renderer
+
+logger = logging.getLogger(__name__)
+
+# Topics whose out-of-hours message adds a 24-hour or evening national line (facts.md).
+NATIONAL_LINES = {
+    "domestic_violence": "desk_line_domestic_violence",
+    "labor_trouble": "desk_line_labor_trouble",
+}
+PRIORITY_MARK = {"urgent": "🚨 緊急", "high": "❗ 優先", "normal": "通常"}
+STATUS_JA = {"waiting": "待ち", "assigned": "対応中", "closed": "終了"}
+USAGE = {
+    "take": "使い方: /take <番号>（例: /take 3）",
+    "close": "使い方: /close <番号>（例: /close 3）",
+    "reply": "使い方: /reply <番号> <本文>（例: /reply 3 こんにちは）",
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A line of the conversation before the ticket, for the card."""
+
+    speaker: str  # resident, assistant
+    text: str
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class GroupMessage:
+    """A message a consultant wrote in a room."""
+
+    room: str  # the room's name: telegram, line
+    author: str  # a display name, or "" when the platform does not say who wrote
+    text: str
+    message_id: str = ""
+    reply_to: str | None = None  # the room message it answers (a reply or a quote)
+    thread: int | None = None  # a Telegram forum topic
+
+
+class Room(Protocol):
+    """A consultants' group on one platform."""
+
+    name: str
+
+    async def post(
+        self, text: str, buttons: tuple[Button, ...] = (), ticket: Ticket | None = None
+    ) -> str | None:
+        """Posts a message (in the ticket's forum topic where there is one); returns its
+        message id, None when it could not be posted."""
+
+
+Residents = Callable[[str, list[str]], Awaitable[bool]]  # conversation id, texts -> delivered
+
+
+def _minutes(since: dt.datetime, at: dt.datetime) -> int:
+    return max(0, int((at - since).total_seconds() // 60))
+
+
+class Desk:
+    def __init__(
+        self,
+        store: TicketStore,
+        renderer: Renderer,
+        center: str,
+        hours: OpeningHours,
+        residents: Residents,
+        rooms: list[Room],
+        clock: Callable[[], dt.datetime] = now,
+    ) -> None:
+        self.store = store
+        self.renderer = renderer
+        self.center = center
+        self.hours = hours
+        self.residents = residents
+        self.rooms = {room.name: room for room in rooms}
+        self.clock = clock
+
+    # -- residents ----------------------------------------------------------------------
+
+    def open_ticket(self, conversation: str) -> Ticket | None:
+        return self.store.open_for(conversation)
+
+    async def open(
+        self,
+        conversation: str,
+        *,
+        language: str,
+        topic: str | None,
+        reason: str,
+        recent: list[Turn] = (),
+    ) -> list[str]:
+        """Opens (or finds) the resident's ticket; returns what the resident is told."""
+        priority = (
+            "urgent" if reason == "emergency" else ("high" if self._sensitive(topic) else "normal")
+        )
+        at = self.clock()
+        ticket, created = self.store.open(
+            conversation,
+            center=self.center,
+            language=language,
+            topic=topic,
+            priority=priority,
+            reason=reason,
+            at=at,
+        )
+        if created or reason == "emergency":
+            await self.announce(ticket, list(recent))
+        return self.opened_texts(ticket, at)
+
+    def opened_texts(self, ticket: Ticket, at: dt.datetime) -> list[str]:
+        lang = ticket.language
+        texts = [self.renderer.message("desk_opened", lang, ticket=str(ticket.number))]
+        is_open = self.hours.is_open(at.replace(tzinfo=dt.timezone.utc))
+        if is_open is None:
+            texts.append(self.renderer.message("desk_hours_unknown", lang))
+        elif is_open:
+            texts.append(self.renderer.message("desk_open_now", lang))
+        else:
+            opening = self.hours.next_opening(at.replace(tzinfo=dt.timezone.utc))
+            texts.append(
+                self.renderer.message("desk_closed_now", lang, opening=_when(opening, lang))
+            )
+            line = NATIONAL_LINES.get((ticket.topic or "").removeprefix("faq/"))
+            if line:
+                texts.append(self.renderer.message(line, lang))
+        return ["\n".join(texts)]
+
+    async def relay(
+        self, conversation: str, text: str, kind: str = "text", urgent: bool = False
+    ) -> Ticket | None:
+        """Relays a resident's message to the rooms while their ticket is open; None when
+        there is no open ticket (the assistant answers)."""
+        ticket = self.store.open_for(conversation)
+        if ticket is None:
+            return None
+        self.store.add_message(ticket.number, "resident", text, kind=kind, at=self.clock())
+        head = f"#{ticket.number}" + (" 🚨 緊急（危険の可能性）" if urgent else "")
+        body = text if kind == "text" else f"［{kind}］{text}".strip()
+        for room in self.rooms.values():
+            posted = await room.post(f"{head}\n{body}", ticket=ticket)
+            if posted:
+                self.store.remember_post(ticket.number, room.name, room_chat(room), posted)
+        return ticket
+
+    # -- consultants --------------------------------------------------------------------
+
+    def card(self, ticket: Ticket, recent: list[Turn], at: dt.datetime) -> str:
+        topic = ticket.topic.removeprefix("faq/") if ticket.topic else None
+        about = f"{self._topic_ja(topic)} ({topic})" if topic else "（なし）"
+        lines = [
+            f"#{ticket.number}  {PRIORITY_MARK[ticket.priority]}  {STATUS_JA[ticket.status]}",
+            f"言語: {self._language_ja(ticket.language)}  話題: {about}",
+            f"待ち時間: {_minutes(ticket.opened_at, at)}分  センター: {self.center}",
+        ]
+        if recent:
+            lines.append("― 直前のやりとり ―")
+            for turn in recent[-4:]:
+                who = "相談者" if turn.speaker == "resident" else "アシスタント"
+                lines.append(f"{who}: {turn.text[:300]}")
+        lines.append(f"返信: このメッセージに返信するか /reply {ticket.number} <本文>")
+        return "\n".join(lines)
+
+    async def announce(self, ticket: Ticket, recent: list[Turn]) -> None:
+        """Posts the ticket's card, with Take and Close buttons, to every room."""
+        text = self.card(ticket, recent, self.clock())
+        buttons = (
+            Button("担当する", f"/take {ticket.number}"),
+            Button("終了", f"/close {ticket.number}"),
+        )
+        for room in self.rooms.values():
+            posted = await room.post(text, buttons, ticket=ticket)
+            if posted:
+                self.store.remember_post(ticket.number, room.name, room_chat(room), posted)
+        self.store.announced(ticket.number, self.clock())
+
+    async def from_consultant(self, message: GroupMessage) -> str | None:
+        """Handles a consultant's message; returns what the desk answers in the room
+        (None: an ordinary message among consultants, nothing to do)."""
+        try:
+            command = parse(message.text)
+        except CommandError as error:
+            return USAGE[error.name]
+        if command is None:
+            ticket = self._ticket_of(message)
+            if ticket is None:
+                return None  # consultants talking among themselves
+            command = Command("reply", ticket.number, message.text.strip())
+        if command.name == "queue":
+            return self.queue_text()
+        ticket = self.store.get(command.number)
+        if ticket is None:
+            return f"#{command.number} はありません。"
+        if command.name == "take":
+            return self.take(ticket, message.author)
+        if command.name == "close":
+            return await self.close(ticket, message.author)
+        return await self.reply(ticket, message.author, command.text)
+
+    def _ticket_of(self, message: GroupMessage) -> Ticket | None:
+        if message.reply_to:
+            ticket = self.store.ticket_of_post(
+                message.room, room_chat(self.rooms[message.room]), message.reply_to
+            )
+            if ticket is not None:
+                return ticket
+        if message.thread is not None:
+            return self.store.by_thread(message.thread)
+        return None
+
+    def take(self, ticket: Ticket, consultant: str) -> str:
+        who = consultant or "（名前不明の相談員）"
+        if self.store.take(ticket.number, who, self.clock()):
+            return f"#{ticket.number} は {who} さんが担当します。"
+        current = self.store.get(ticket.number)
+        if current.status == CLOSED:
+            return f"#{ticket.number} は終了しています。"
+        return f"#{ticket.number} はすでに {current.consultant} さんが担当しています。"
+
+    async def reply(self, ticket: Ticket, consultant: str, text: str) -> str | None:
+        if not ticket.is_open:
+            return f"#{ticket.number} は終了しているため、送れません。"
+        if ticket.status == WAITING:
+            self.store.take(ticket.number, consultant or "（名前不明の相談員）", self.clock())
+        signed = self.renderer.message("desk_consultant", ticket.language) + "\n" + text
+        delivered = await self.residents(ticket.conversation, [signed])
+        self.store.add_message(
+            ticket.number,
+            "consultant",
+            text,
+            author=consultant or None,
+            delivered=delivered,
+            at=self.clock(),
+        )
+        if not delivered:
+            return f"#{ticket.number}: 相談者に届きませんでした（再送しても失敗）。"
+        return None
+
+    async def close(self, ticket: Ticket, consultant: str, by_resident: bool = False) -> str:
+        if not self.store.close(ticket.number, consultant or "resident", self.clock()):
+            return f"#{ticket.number} はすでに終了しています。"
+        key = "desk_ended_by_resident" if by_resident else "desk_closed"
+        await self.residents(
+            ticket.conversation,
+            [self.renderer.message(key, ticket.language, ticket=str(ticket.number))],
+        )
+        return f"#{ticket.number} を終了しました。アシスタントが応答を再開します。"
+
+    def queue_text(self) -> str:
+        tickets = self.store.queue()
+        if not tickets:
+            return "待っている相談はありません。"
+        at = self.clock()
+        lines = ["相談一覧（優先度・待ち時間順）"]
+        for t in tickets:
+            who = f" 担当: {t.consultant}" if t.consultant else ""
+            lines.append(
+                f"#{t.number} {PRIORITY_MARK[t.priority]} {STATUS_JA[t.status]} "
+                f"{self._language_ja(t.language)} {self._topic_ja(t.topic) if t.topic else ''} "
+                f"{_minutes(t.opened_at, at)}分{who}"
+            )
+        return "\n".join(lines)
+
+    async def remind(self, after: dt.timedelta) -> int:
+        """Announces again the tickets nobody took within `after`, and tells their
+        residents the center's phone; returns how many."""
+        unseen = self.store.unseen(after, self.clock())
+        for ticket in unseen:
+            await self.announce(ticket, [])
+            await self.residents(
+                ticket.conversation,
+                [
+                    self.renderer.message(
+                        "desk_still_waiting", ticket.language, ticket=str(ticket.number)
+                    )
+                ],
+            )
+        return len(unseen)
+
+    def _sensitive(self, topic: str | None) -> bool:
+        """A topic that offers a consultant (topics.yml `escalate: offer`)."""
+        found = self.renderer.guidebook.topics.get((topic or "").removeprefix("faq/"))
+        return bool(found and found.escalate)
+
+    def _topic_ja(self, topic: str | None) -> str:
+        topic = (topic or "").removeprefix("faq/")
+        return self.renderer.guidebook.answers["ja"].get(topic, {}).get("title", topic)
+
+    def _language_ja(self, code: str) -> str:
+        return self.renderer.guidebook.messages["ja"]["language_names"].get(code, code)
+
+
+def room_chat(room: Room) -> str:
+    return str(getattr(room, "chat", room.name))
+
+
+def _when(at: dt.datetime | None, language: str) -> str:
+    """When the center opens, Japan time, written year-month-day (12/08 is the 8th of
+    December to some readers and the 12th of August to others)."""
+    if at is None:
+        return ""
+    return at.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M")

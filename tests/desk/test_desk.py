@@ -1,0 +1,200 @@
+"""The desk's decisions, platform-free: tickets, cards, relays, commands, reminders.
+The rooms and the residents' sender here record what the desk sends; the channels'
+own rooms are tested against the fake platforms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.desk.desk import Button, Desk, GroupMessage, Turn
+from bot.desk.hours import OpeningHours
+from bot.desk.schema import upgrade
+from bot.desk.tickets import TicketStore
+from bot.guidebook import Renderer, load_guidebook
+from bot.settings import ROOT
+
+GUIDEBOOK = ROOT / "guidebook"
+
+
+class RecordingRoom:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.chat = f"{name}-group"
+        self.posts: list[tuple[str, tuple[Button, ...]]] = []
+
+    async def post(self, text, buttons=(), ticket=None) -> str:
+        self.posts.append((text, tuple(buttons)))
+        return f"m{len(self.posts)}"
+
+
+class Residents:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail = False
+
+    async def __call__(self, conversation: str, texts: list[str]) -> bool:
+        if self.fail:
+            return False
+        self.sent.extend((conversation, t) for t in texts)
+        return True
+
+
+class Clock:
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+def make(tmp_path, center: str = "miyagi", at=dt.datetime(2026, 12, 1, 1, 0)):
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    upgrade(url)
+    guidebook = load_guidebook(GUIDEBOOK, center)
+    rooms = [RecordingRoom("telegram"), RecordingRoom("line")]
+    residents = Residents()
+    clock = Clock(at)
+    desk = Desk(
+        TicketStore(url),
+        Renderer(guidebook),
+        center,
+        OpeningHours.from_profile(guidebook.center),
+        residents,
+        rooms,
+        clock,
+    )
+    return desk, rooms, residents, clock
+
+
+async def test_a_ticket_opens_once_with_a_card_in_every_room(tmp_path) -> None:
+    desk, rooms, _, _ = make(tmp_path)
+    recent = [Turn("resident", "tôi muốn nói chuyện với người"), Turn("assistant", "...")]
+    [told] = await desk.open(
+        "line:Ua", language="vi", topic="faq/labor_trouble", reason="handoff", recent=recent
+    )
+    ticket = desk.open_ticket("line:Ua")
+    assert f"#{ticket.number}" in told
+    assert desk.renderer.message("desk_hours_unknown", "vi") in told  # Miyagi: no hours
+    for room in rooms:
+        [(card, buttons)] = room.posts
+        assert card.startswith(f"#{ticket.number}") and "ベトナム語" in card
+        assert "tôi muốn nói chuyện với người" in card and "職場のトラブル" in card
+        assert [b.payload for b in buttons] == [f"/take {ticket.number}", f"/close {ticket.number}"]
+    again = await desk.open("line:Ua", language="vi", topic=None, reason="button")
+    assert f"#{ticket.number}" in again[0]
+    assert all(len(room.posts) == 1 for room in rooms)  # no second card
+
+
+async def test_out_of_hours_says_when_the_center_opens_and_gives_the_national_line(
+    tmp_path,
+) -> None:
+    # Sunday 2026-12-06 10:00 in Japan (01:00 UTC): Musashino is closed on Sundays.
+    desk, _, _, _ = make(tmp_path, "musashino", at=dt.datetime(2026, 12, 6, 1, 0))
+    [told] = await desk.open(
+        "telegram:5", language="pt", topic="faq/domestic_violence", reason="offer"
+    )
+    assert "2026-12-08 09:00" in told  # Tuesday
+    assert "0120-279-889" in told
+    assert desk.open_ticket("telegram:5").priority == "high"
+    # Tuesday 10:00: open
+    (tmp_path / "b").mkdir()
+    desk2, _, _, _ = make(tmp_path / "b", "musashino", at=dt.datetime(2026, 12, 8, 1, 0))
+    [told] = await desk2.open(
+        "telegram:6", language="pt", topic="faq/domestic_violence", reason="offer"
+    )
+    assert desk2.renderer.message("desk_open_now", "pt") in told and "0120-279-889" not in told
+
+
+async def test_relay_and_a_reply_to_a_relayed_message_reach_the_resident_signed(tmp_path) -> None:
+    desk, rooms, residents, clock = make(tmp_path)
+    await desk.open("line:Ub", language="ne", topic=None, reason="handoff")
+    ticket = desk.open_ticket("line:Ub")
+    await desk.relay("line:Ub", "मलाई मद्दत चाहियो")
+    relayed, _ = rooms[0].posts[-1]
+    assert relayed == f"#{ticket.number}\nमलाई मद्दत चाहियो"
+    clock.at += dt.timedelta(minutes=4)
+    answer = await desk.from_consultant(
+        GroupMessage("telegram", "佐藤", "नमस्ते, म सहयोग गर्छु", "x1", reply_to="m2")
+    )
+    assert answer is None
+    [(to, text)] = residents.sent
+    assert to == "line:Ub"
+    assert text == desk.renderer.message("desk_consultant", "ne") + "\nनमस्ते, म सहयोग गर्छु"
+    taken = desk.store.get(ticket.number)
+    assert taken.status == "assigned" and taken.consultant == "佐藤"
+    assert taken.first_reply_at == clock.at
+    assert await desk.relay("line:Unobody", "hi") is None  # no ticket: the assistant answers
+
+
+async def test_commands_take_queue_reply_close(tmp_path) -> None:
+    desk, _, residents, _ = make(tmp_path)
+    await desk.open("telegram:1", language="en", topic=None, reason="handoff")
+    await desk.open("telegram:2", language="ko", topic=None, reason="emergency")
+    one = desk.open_ticket("telegram:1").number
+    two = desk.open_ticket("telegram:2").number
+    queue = await desk.from_consultant(GroupMessage("telegram", "A", "/queue"))
+    assert queue.index(f"#{two}") < queue.index(f"#{one}")  # urgent first
+    assert "佐藤" not in queue
+    assert "担当します" in await desk.from_consultant(GroupMessage("line", "佐藤", f"/take {one}"))
+    refused = await desk.from_consultant(GroupMessage("telegram", "鈴木", f"/take {one}"))
+    assert "すでに 佐藤 さん" in refused
+    assert (
+        await desk.from_consultant(GroupMessage("line", "佐藤", f"/reply {one} Hello, I am Sato."))
+        is None
+    )
+    assert residents.sent[-1][1].endswith("Hello, I am Sato.")
+    closed = await desk.from_consultant(GroupMessage("line", "佐藤", f"/close {one}"))
+    assert "終了しました" in closed
+    assert residents.sent[-1] == (
+        "telegram:1",
+        desk.renderer.message("desk_closed", "en", ticket=str(one)),
+    )
+    assert desk.open_ticket("telegram:1") is None
+    late = await desk.from_consultant(GroupMessage("line", "佐藤", f"/reply {one} one more"))
+    assert "終了" in late
+    assert "ありません" in await desk.from_consultant(GroupMessage("line", "x", "/take 999"))
+
+
+async def test_consultants_talk_among_themselves_and_get_usage_for_half_commands(tmp_path) -> None:
+    desk, _, residents, _ = make(tmp_path)
+    await desk.open("telegram:3", language="en", topic=None, reason="handoff")
+    assert await desk.from_consultant(GroupMessage("telegram", "A", "who takes this one?")) is None
+    assert (
+        await desk.from_consultant(GroupMessage("telegram", "A", "ok", reply_to="not-a-card"))
+        is None
+    )
+    assert "/take <番号>" in await desk.from_consultant(GroupMessage("telegram", "A", "/take"))
+    assert residents.sent == []
+
+
+async def test_a_ticket_nobody_took_is_announced_again_and_the_resident_gets_the_phone(
+    tmp_path,
+) -> None:
+    desk, rooms, residents, clock = make(tmp_path)
+    await desk.open("line:Uc", language="zh", topic=None, reason="handoff")
+    clock.at += dt.timedelta(minutes=16)
+    assert await desk.remind(dt.timedelta(minutes=15)) == 1
+    assert len(rooms[0].posts) == 2
+    [(to, text)] = residents.sent
+    assert to == "line:Uc" and "022-275-9990" in text
+    assert await desk.remind(dt.timedelta(minutes=15)) == 0  # just announced
+
+
+async def test_a_reply_that_cannot_be_delivered_is_reported_in_the_room(tmp_path) -> None:
+    desk, _, residents, _ = make(tmp_path)
+    await desk.open("line:Ud", language="en", topic=None, reason="handoff")
+    number = desk.open_ticket("line:Ud").number
+    residents.fail = True
+    answer = await desk.from_consultant(GroupMessage("telegram", "A", f"/reply {number} hi"))
+    assert "届きませんでした" in answer
+    [kept] = desk.store.messages(number)
+    assert kept.direction == "consultant" and not kept.delivered
+
+
+@pytest.mark.parametrize("language", ["ja", "ja-easy", "en", "zh", "ko", "pt", "tl", "vi", "ne"])
+async def test_every_language_has_the_desk_texts(tmp_path, language: str) -> None:
+    desk, _, _, _ = make(tmp_path)
+    [told] = await desk.open("rest:x", language=language, topic=None, reason="handoff")
+    assert "#1" in told and "110" in told
