@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.language import next_language, reply_language
 from bot.guidebook import Renderer, Reply, load_guidebook
 from bot.languages import ANSWERED, NOT_YET_ANSWERED
-from bot.settings import Settings
+from bot.settings import DeskSettings, Settings
 from bot.unanswered import log_for
 
 logger = logging.getLogger(__name__)
@@ -132,8 +132,10 @@ class GuidebookAction(Action, ABC):
         record_unanswered(tracker, nearest)
         guesses = [topic for topic, _ in nearest[:3]]
         if tracker.get_slot("misses") or not guesses:
-            send(dispatcher, renderer().say("still_not_understood", lang))
-            send(dispatcher, renderer().say("human_handoff", lang, consultant=True))
+            # the consultant button opens a ticket; without a desk, how to call the center
+            send(dispatcher, renderer().say("still_not_understood", lang, consultant=desk_on()))
+            if not desk_on():
+                send(dispatcher, renderer().say("desk_off", lang))
             return [SlotSet("misses", 0)]
         send(dispatcher, renderer().did_you_mean(guesses, lang))
         return [SlotSet("misses", 1)]
@@ -222,23 +224,28 @@ class ActionEmergency(GuidebookAction):
         return self.respond(dispatcher, tracker, self.language(tracker))
 
     def respond(self, dispatcher, tracker, lang):
-        send(dispatcher, renderer().say("emergency", lang, consultant=True))
+        send(dispatcher, renderer().say("emergency", lang, consultant=not desk_on()))
         topic = recognised_topic(tracker, EMERGENCY_TOPIC_THRESHOLD)
-        if topic is None or topic in ALREADY_IN_EMERGENCY:
-            return []
-        send(dispatcher, renderer().answer(topic, lang))
-        return [SlotSet("topic", topic)]
+        if topic is not None and topic not in ALREADY_IN_EMERGENCY:
+            send(dispatcher, renderer().answer(topic, lang))
+        if desk_on():  # after the numbers: the consultants see it at once, as urgent
+            ask_desk(dispatcher, "emergency", topic)
+        return [SlotSet("topic", topic)] if topic and topic not in ALREADY_IN_EMERGENCY else []
 
 
 class ActionHumanHandoff(GuidebookAction):
-    """The person asks for a consultant: how to reach one."""
+    """The person asks for a consultant: a ticket for the consultants' group (the desk
+    opens it and tells the resident its number); without a desk, how to reach the center."""
 
     def name(self) -> str:
         return "action_human_handoff"
 
     def respond(self, dispatcher, tracker, lang):
-        send(dispatcher, renderer().say("human_handoff", lang))
-        return []
+        if not desk_on():
+            send(dispatcher, renderer().say("desk_off", lang))
+            return []
+        ask_desk(dispatcher, handoff_reason(tracker), tracker.get_slot("topic"))
+        return [SlotSet("misses", 0)] if tracker.get_slot("misses") else []
 
 
 class ActionOutOfScope(GuidebookAction):
@@ -275,6 +282,30 @@ class ActionAnswerFaq(GuidebookAction):
             return self.unsure(dispatcher, tracker, lang)
         send(dispatcher, renderer().answer(topic, lang))
         return [SlotSet("topic", topic)]
+
+
+@lru_cache(maxsize=1)
+def desk_on() -> bool:
+    """A consultants' group is configured (CONSULTANT_TELEGRAM_CHAT_ID or _LINE_GROUP_ID)."""
+    return DeskSettings.from_env().on
+
+
+def ask_desk(dispatcher: CollectingDispatcher, reason: str, topic: str | None) -> None:
+    """Asks the channel layer to open a ticket (bot.channels.desk): the desk lives beside
+    Rasa, so the action only says why and about what."""
+    dispatcher.utter_message(json_message={"desk": {"reason": reason, "topic": topic}})
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """Why the resident reached the desk: the /human command, the consultant button
+    (after a sensitive topic's answer: the accepted offer), or asking in words."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    if text.startswith("/human_handoff"):
+        topic = renderer().guidebook.topics.get(tracker.get_slot("topic") or "")
+        return "offer" if topic and topic.escalate else "button"
+    if text.startswith("/"):
+        return "command"
+    return "handoff"
 
 
 def chosen_topic(tracker: Tracker) -> str | None:

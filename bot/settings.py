@@ -10,6 +10,7 @@ never the value.
   servers listen, retention and the log pseudonym key.
 - `LineSettings`, `TelegramSettings`: a platform channel, off when none of its variables
   is set, an error when only some are.
+- `DeskSettings`: the consultants' groups (the desk is on when one is set).
 """
 
 from __future__ import annotations
@@ -190,6 +191,34 @@ class TelegramSettings(_Channel):
     @property
     def secrets(self) -> tuple[str, ...]:
         return (self.bot_token.get_secret_value(), self.webhook_secret.get_secret_value())
+
+
+class DeskSettings(_FromEnvironment):
+    """The consultant desk: on when a consultants' group is configured (Telegram or LINE;
+    the bot must be a member, and that platform's channel must be on)."""
+
+    telegram_chat_id: int | None = Field(None, validation_alias="CONSULTANT_TELEGRAM_CHAT_ID")
+    line_group_id: str | None = Field(None, validation_alias="CONSULTANT_LINE_GROUP_ID")
+    # A ticket nobody took in this many minutes is announced again; the resident is
+    # given the center's phone.
+    reminder_minutes: float = Field(15.0, gt=0, le=1440, validation_alias="DESK_REMINDER_MINUTES")
+
+    @field_validator("line_group_id")
+    @classmethod
+    def _group(cls, value: str | None) -> str | None:
+        import re
+
+        if value is not None and not re.fullmatch(r"C[0-9a-f]{32}", value):
+            raise ValueError("must be a LINE group id: C and 32 hexadecimal digits")
+        return value
+
+    @property
+    def on(self) -> bool:
+        return self.telegram_chat_id is not None or self.line_group_id is not None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DeskSettings:
+        return cls._read(env)
 
 
 class Settings(_FromEnvironment):

@@ -38,6 +38,7 @@ class Call:
     headers: dict[str, str]
     at: float = field(default_factory=time.monotonic)
     status: int = 200
+    result: Any = None  # what the platform answered (Telegram: the sent message)
 
 
 @dataclass
@@ -300,7 +301,7 @@ class FakePlatforms:
                 status=400,
             )
         status, result = self._telegram_answer(method, body)
-        call.status = status
+        call.status, call.result = status, result
         self._record(call)
         if status != 200:
             return web.json_response(
@@ -332,7 +333,10 @@ class FakePlatforms:
             return 200, {
                 "message_id": message_id,
                 "date": int(time.time()),
-                "chat": {"id": int(body["chat_id"]), "type": "private"},
+                "chat": {
+                    "id": int(body["chat_id"]),
+                    "type": "private" if int(body["chat_id"]) > 0 else "supergroup",
+                },
                 "text": text,
             }
         if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
@@ -495,3 +499,39 @@ TELEGRAM_NON_TEXT: dict[str, dict[str, Any]] = {
     "document": {"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "a.pdf"}},
     "location": {"location": {"latitude": 35.7, "longitude": 139.56}},
 }
+
+
+def telegram_group_message(
+    chat_id: int,
+    text: str,
+    *,
+    user_id: int = 5001,
+    first_name: str = "Aiko",
+    username: str | None = "aiko_staff",
+    reply_to: int | None = None,
+) -> dict[str, Any]:
+    """A message someone wrote in a group (a consultants' group or any other), as
+    Telegram sends it, optionally a reply to an earlier message of the group."""
+    update = telegram_message(chat_id, text, chat_type="supergroup", language_code="ja")
+    user = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if username:
+        user["username"] = username
+    update["message"]["from"] = user
+    update["message"]["chat"]["title"] = "Consultants"
+    if reply_to is not None:
+        update["message"]["reply_to_message"] = {
+            "message_id": reply_to,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup"},
+            "from": {"id": 123456, "is_bot": True, "first_name": "Center"},
+            "text": "...",
+        }
+    return update
+
+
+def telegram_group_callback(chat_id: int, data: str, *, user_id: int = 5001) -> dict[str, Any]:
+    """A tap on a button of a message in a group (a ticket card's Take or Close)."""
+    update = telegram_callback(chat_id, data, language_code="ja")
+    update["callback_query"]["from"] = {"id": user_id, "is_bot": False, "first_name": "Aiko"}
+    update["callback_query"]["message"]["chat"] = {"id": chat_id, "type": "supergroup"}
+    return update

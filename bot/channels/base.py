@@ -45,7 +45,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from bot.channels.notices import Notices
+from bot.channels.desk import END_PAYLOAD, LINK
+from bot.channels.notices import Notices, renderer
 from bot.settings import ConfigurationError, Settings
 
 logger = logging.getLogger(__name__)
@@ -79,11 +80,16 @@ class TurnCollector(OutputChannel):
     def __init__(self, channel: str) -> None:
         self.channel = channel
         self.messages: list[Outgoing] = []
+        self.asks: list[dict[str, Any]] = []  # an action asking the desk for a ticket
 
     def name(self) -> str:  # type: ignore[override] - the channel's own name, per instance
         return self.channel
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("desk"), dict):
+            self.asks.append(custom["desk"])
+            return
         text = (message.get("text") or "").strip()
         choices = tuple(
             Choice(str(b.get("title") or b["payload"]), str(b["payload"]))
@@ -356,6 +362,19 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self._refused: dict[str, float] = {}
         self._tasks: set[asyncio.Task] = set()
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+        LINK.register(self)
+
+    def room(self, desk: Any) -> Any:
+        """The consultants' group on this platform (bot.desk.desk.Room), if configured."""
+        return None
+
+    async def send_texts(self, platform_id: str, texts: list[str]) -> bool:
+        """Sends texts to a resident outside a turn (the desk's relay); True if delivered."""
+        raise NotImplementedError
+
+    async def handle_group(self, job: Job) -> None:
+        """A message in the consultants' group (channels that have rooms)."""
+        raise NotImplementedError
 
     async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
         raise NotImplementedError
@@ -394,18 +413,30 @@ class WebhookChannel(InputChannel, Generic[Job]):
         await self.deliver(job, [Outgoing(await self.notices.text(key, message))])
 
     async def handle(self, job: Job) -> None:
-        """One event: the assistant's answer, or the apology, sent to the resident."""
+        """One event: the assistant's answer, or the apology, sent to the resident; while
+        the resident's ticket is open, the desk's relay instead (bot.channels.desk)."""
+        if getattr(job, "group", False):
+            await self.handle_group(job)
+            return
         collector = TurnCollector(self.name())
         message = await self.message_for(job, collector)
+        desk = LINK.desk
         trouble = None
         try:
+            if desk is not None and desk.open_ticket(message.sender_id) is not None:
+                texts = await LINK.during_ticket(message, self._on_new_message)
+                if texts:
+                    await self.deliver(job, [Outgoing(t) for t in texts])
+                return
             await self._on_new_message(message)
+            messages = list(collector.messages)
+            for ask in collector.asks[-1:]:
+                messages += await self._ticket(message, ask)
         except Exception as error:  # noqa: BLE001 - the resident is told; the log has it
             logger.exception("%s: the assistant failed on a message", self.name())
-            trouble = type(error).__name__
-        if trouble is None and not collector.messages:
+            trouble, messages = type(error).__name__, []
+        if trouble is None and not messages:
             trouble = "no message"
-        messages = collector.messages
         if trouble is not None:
             self.counts["failed"] += 1
             logger.error(
@@ -416,6 +447,16 @@ class WebhookChannel(InputChannel, Generic[Job]):
             )
             messages = [Outgoing(await self.notices.text("failure", message))]
         await self.deliver(job, messages)
+
+    async def _ticket(self, message: UserMessage, ask: dict[str, Any]) -> list[Outgoing]:
+        """What the resident is told when an action asked the desk for a ticket."""
+        language = (await self.notices.languages(message))[0]
+        if LINK.desk is None:  # the action server sees a desk this server does not have
+            return [Outgoing(renderer().message("desk_off", language))]
+        texts = await LINK.open(message, ask, language)
+        language = LINK.desk.open_ticket(message.sender_id).language
+        end = renderer().guidebook.messages[language]["buttons"]["end_consultation"]
+        return [Outgoing(text, (Choice(end, END_PAYLOAD),)) for text in texts]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self._on_new_message = on_new_message
@@ -446,6 +487,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         @webhook.listener("after_server_start")
         async def started(app: Any, *_: Any) -> None:
             self.notices.app = app
+            LINK.start(app)
 
         @webhook.listener("before_server_stop")
         async def stop(*_: Any) -> None:
@@ -455,6 +497,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             logger.info(
                 "%s: stopping; waiting up to %.0f s for replies in flight", self.name(), seconds
             )
+            await LINK.stop()
             await self.inbox.drain(seconds)
             if self._tasks:
                 await asyncio.wait(set(self._tasks), timeout=self.settings.timeout)

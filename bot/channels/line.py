@@ -246,6 +246,13 @@ class LineApi:
         )
         return False
 
+    async def push_all(self, user_id: str, messages: list[TextMessage]) -> bool:
+        """Pushes messages in calls of up to 5; True when every call got through."""
+        delivered = True
+        for i in range(0, len(messages), MESSAGES_PER_CALL):
+            delivered = await self.push(user_id, messages[i : i + MESSAGES_PER_CALL]) and delivered
+        return delivered
+
     async def push(self, user_id: str, messages: list[TextMessage]) -> bool:
         """Pushes up to 5 messages, retrying on 429, 5xx and network failures until
         PLATFORM_RETRY_SECONDS. One retry key for all attempts, so LINE never delivers the
@@ -371,6 +378,12 @@ class LineInput(WebhookChannel[Job]):
             if len(self._hints) > 50_000:
                 self._hints.popitem(last=False)
         return self._hints[user_id]
+
+    async def send_texts(self, platform_id: str, texts: list[str]) -> bool:
+        """A consultant's reply or the desk's notice, pushed (there is no reply token)."""
+        return await self.courier.run(
+            self.api.push_all(platform_id, render([Outgoing(t) for t in texts]))
+        )
 
     async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
         metadata = {"message_type": "text" if job.message_type == "postback" else job.message_type}

@@ -70,8 +70,9 @@ class Notices:
         return (message.metadata or {}).get("language_hint")
 
     async def _detected(self, message: UserMessage) -> str | None:
-        if self.agent is None or not (message.text or "").strip() or not self.agent.is_ready():
-            return None
+        text = (message.text or "").strip()
+        if self.agent is None or not text or text.startswith("/") or not self.agent.is_ready():
+            return None  # nothing to read, or a command or button payload
         parse = await self.agent.parse_message(message.text)
         return parse.get("language") if parse.get("language_clear") else None
 

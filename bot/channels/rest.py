@@ -15,6 +15,8 @@ For a quick start on one machine (`make run`, curl, `make shell`), for the tests
   clear error, instead of an empty answer.
 - When the assistant fails or answers nothing, the answer is the same apology the
   platform channels give (bot.channels.notices), logged and counted (`GET /`: `failed`).
+- A REST client cannot be reached later, so asking for a consultant opens no ticket:
+  the answer says how to reach the center (`desk_off`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.notices import Notices
+from bot.channels.notices import Notices, renderer
 from bot.conversations import conversation_id
 from bot.settings import LineSettings, Settings, TelegramSettings
 
@@ -148,6 +150,12 @@ class RestInput(InputChannel):
                 logger.exception("rest: the assistant failed on a message")
                 trouble = type(error).__name__
             messages = collector.messages
+            if any(isinstance((m.get("custom") or {}).get("desk"), dict) for m in messages):
+                # a REST client cannot be reached later: no ticket, how to reach a person
+                self.notices.app = request.app
+                language = (await self.notices.languages(user_message))[0]
+                messages = [m for m in messages if not (m.get("custom") or {}).get("desk")]
+                messages.append({"text": renderer().message("desk_off", language)})
             if trouble is not None or not messages:
                 self.failed += 1
                 logger.error("rest: no answer (%s); the apology is sent", trouble or "no message")

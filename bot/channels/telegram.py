@@ -71,9 +71,11 @@ from bot.channels.base import (
     tag,
     webhook_tool,
 )
+from bot.channels.desk import LINK
 from bot.conversations import conversation_id
+from bot.desk.desk import GroupMessage
 from bot.languages import from_locale
-from bot.settings import TelegramSettings
+from bot.settings import DeskSettings, TelegramSettings
 
 logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and Telegram's URLs hold the bot token.
@@ -103,13 +105,47 @@ NON_TEXT = (
 
 @dataclass(frozen=True)
 class Job:
-    """One update to hand to the assistant, and where to answer it."""
+    """One update to hand to the assistant (or, `group`, to the desk), and where to
+    answer it."""
 
     chat_id: int
     text: str
     message_type: str
     language_hint: str | None
     update_id: int
+    group: bool = False  # from the consultants' group
+    author: str = ""
+    message_id: int | None = None
+    reply_to: int | None = None
+    thread: int | None = None
+
+
+class TelegramRoom:
+    """The consultants' Telegram group (bot.desk.desk.Room)."""
+
+    name = "telegram"
+
+    def __init__(self, channel: TelegramInput, chat_id: int) -> None:
+        self.channel = channel
+        self.chat_id = chat_id
+        self.chat = str(chat_id)
+
+    async def post(self, text: str, buttons: tuple = (), ticket: Any = None) -> str | None:
+        markup = (
+            InlineKeyboardMarkup(
+                [[InlineKeyboardButton(b.title, callback_data=b.payload) for b in buttons]]
+            )
+            if buttons
+            else None
+        )
+        pieces = split_text(text, TEXT_LIMIT) or ["…"]
+        sent = None
+        for n, piece in enumerate(pieces):
+            last = n == len(pieces) - 1
+            sent = await self.channel.courier.run(
+                self.channel.api.send(self.chat_id, piece, markup if last else None)
+            )
+        return str(sent) if sent else None
 
 
 def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
@@ -202,38 +238,54 @@ class TelegramApi:
 
     async def send_all(
         self, chat_id: int, parts: list[tuple[str, InlineKeyboardMarkup | None]]
-    ) -> None:
-        """Sends a turn's messages in order."""
+    ) -> bool:
+        """Sends a turn's messages in order; True when every one was delivered."""
+        delivered = True
         for text, markup in parts:
-            await self.send(chat_id, text, markup)
+            delivered = bool(await self.send(chat_id, text, markup)) and delivered
+        return delivered
 
-    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        thread: int | None = None,
+    ) -> int | None:
         """Sends one message (see `_retryable` for what is retried, until
-        PLATFORM_RETRY_SECONDS); True when Telegram took it. A failure is logged and
-        counted, never raised."""
+        PLATFORM_RETRY_SECONDS); its message id when Telegram took it, None when not. A
+        failure is logged and counted, never raised."""
         attempts = retrying(self.settings.retry_seconds, _retryable, self.first_wait, _wait_asked)
         try:
             async for attempt in attempts:
                 with attempt:
-                    await self._send_once(chat_id, text, markup, attempt.retry_state.attempt_number)
-            return True
+                    sent = await self._send_once(
+                        chat_id, text, markup, attempt.retry_state.attempt_number, thread
+                    )
+            return sent.message_id
         except Exception as error:  # noqa: BLE001 - every error ends here: counted, logged
             last = self._describe(error)
         self.undelivered += 1
         logger.error(
             "telegram: could not deliver a message to chat %s (%s)", tag(str(chat_id)), last
         )
-        return False
+        return None
 
     async def _send_once(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, attempt: int
-    ) -> None:
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        attempt: int,
+        thread: int | None = None,
+    ) -> Message:
         to = self.migrated.get(chat_id, chat_id)
         try:
-            await self.bot.send_message(
+            return await self.bot.send_message(
                 chat_id=to,
                 text=text,
                 reply_markup=markup,
+                message_thread_id=thread,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except ChatMigrated as error:  # the group is a supergroup now, with a new id
@@ -261,6 +313,37 @@ class TelegramInput(WebhookChannel[Job]):
     def name(cls) -> str:
         return "telegram"
 
+    @property
+    def consultants(self) -> int | None:
+        """The consultants' group chat id (CONSULTANT_TELEGRAM_CHAT_ID), if any."""
+        return DeskSettings.from_env().telegram_chat_id if self.settings else None
+
+    def room(self, desk: DeskSettings) -> TelegramRoom | None:
+        if self.settings is None or desk.telegram_chat_id is None:
+            return None
+        return TelegramRoom(self, desk.telegram_chat_id)
+
+    async def send_texts(self, platform_id: str, texts: list[str]) -> bool:
+        parts = render([Outgoing(t) for t in texts])
+        return await self.courier.run(self.api.send_all(int(platform_id), parts))
+
+    async def handle_group(self, job: Job) -> None:
+        desk = LINK.desk
+        if desk is None:
+            return
+        answer = await desk.from_consultant(
+            GroupMessage(
+                "telegram",
+                job.author,
+                job.text,
+                str(job.message_id or ""),
+                str(job.reply_to) if job.reply_to else None,
+                job.thread,
+            )
+        )
+        if answer:
+            await desk.rooms["telegram"].post(answer)
+
     def accept_call(self, request: Request) -> HTTPResponse:
         """Checks one update and queues it; it is handled afterwards."""
         secret = request.headers.get(SECRET_HEADER) or ""
@@ -287,7 +370,7 @@ class TelegramInput(WebhookChannel[Job]):
             self.courier.send(self.api.answer_callback(update.callback_query.id))
         if job is not None:
             logger.info("telegram: %s from chat %s queued", job.message_type, tag(str(job.chat_id)))
-            self.queue(str(job.chat_id), job)
+            self.queue("consultants" if job.group else str(job.chat_id), job)
         return response.json({})
 
     def job_for(self, update: Update) -> Job | None:
@@ -298,6 +381,16 @@ class TelegramInput(WebhookChannel[Job]):
         if query is not None:
             chat = query.message.chat if query.message else None
             chat_id = chat.id if chat else query.from_user.id
+            if chat is not None and chat_id == self.consultants:  # a card's button
+                return Job(
+                    chat_id,
+                    query.data or "",
+                    "text",
+                    None,
+                    update.update_id,
+                    group=True,
+                    author=_author(query.from_user),
+                )
             if chat is not None and chat.type != "private":
                 return None
             return Job(chat_id, query.data or "", "text", hint, update.update_id)
@@ -309,8 +402,21 @@ class TelegramInput(WebhookChannel[Job]):
                 )
             return None
         message = update.message
+        if message is not None and message.chat.id == self.consultants and message.text:
+            return Job(
+                message.chat.id,
+                message.text,
+                "text",
+                None,
+                update.update_id,
+                group=True,
+                author=_author(message.from_user),
+                message_id=message.message_id,
+                reply_to=message.reply_to_message.message_id if message.reply_to_message else None,
+                thread=message.message_thread_id if message.is_topic_message else None,
+            )
         if message is None or message.chat.type != "private":
-            return None  # edits, channel posts, groups: not a resident's new message
+            return None  # edits, channel posts, other groups: not a resident's new message
         text = message.text or message.caption
         if text:
             return Job(message.chat.id, text, "text", hint, update.update_id)
@@ -336,6 +442,14 @@ class TelegramInput(WebhookChannel[Job]):
         parts = render(messages)
         if parts:
             await self.courier.run(self.api.send_all(job.chat_id, parts))
+
+
+def _author(user: Any) -> str:
+    """How the desk names a consultant: the Telegram name, and @username if there is one."""
+    if user is None:
+        return ""
+    name = user.full_name or ""
+    return f"{name} (@{user.username})" if user.username else name
 
 
 def _has(message: Message, name: str) -> bool:

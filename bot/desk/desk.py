@@ -102,6 +102,7 @@ class Desk:
         residents: Residents,
         rooms: list[Room],
         clock: Callable[[], dt.datetime] = now,
+        on_close: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.renderer = renderer
@@ -110,6 +111,8 @@ class Desk:
         self.residents = residents
         self.rooms = {room.name: room for room in rooms}
         self.clock = clock
+        # called with the conversation id when a ticket closes (the assistant resumes)
+        self.on_close = on_close
 
     # -- residents ----------------------------------------------------------------------
 
@@ -274,6 +277,8 @@ class Desk:
     async def close(self, ticket: Ticket, consultant: str, by_resident: bool = False) -> str:
         if not self.store.close(ticket.number, consultant or "resident", self.clock()):
             return f"#{ticket.number} はすでに終了しています。"
+        if self.on_close is not None:
+            await self.on_close(ticket.conversation)
         key = "desk_ended_by_resident" if by_resident else "desk_closed"
         await self.residents(
             ticket.conversation,

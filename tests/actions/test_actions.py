@@ -271,10 +271,54 @@ async def test_small_talk_and_handoff_name_the_center(monkeypatch) -> None:
     monkeypatch.setenv("CENTER", "musashino")
     A.renderer.cache_clear()
     try:
-        messages, _ = await run(A.ActionHumanHandoff(), tracker("human", "human_handoff"))
+        messages, _ = await run(
+            A.ActionHumanHandoff(), tracker("human", "human_handoff")
+        )  # no desk
         assert "0422-36-4511" in texts(messages)
         messages, _ = await run(A.ActionSmallTalk(), tracker("are you a bot", "bot_challenge"))
         assert "Musashino" in texts(messages)
     finally:
         monkeypatch.delenv("CENTER")
         A.renderer.cache_clear()
+
+
+@pytest.fixture
+def desk(monkeypatch):
+    """A consultants' group is configured."""
+    monkeypatch.setenv("CONSULTANT_TELEGRAM_CHAT_ID", "-1001234567890")
+    A.desk_on.cache_clear()
+    yield
+    monkeypatch.delenv("CONSULTANT_TELEGRAM_CHAT_ID")
+    A.desk_on.cache_clear()
+
+
+def _desk_asks(messages) -> list[dict]:
+    return [m["custom"]["desk"] for m in messages if (m.get("custom") or {}).get("desk")]
+
+
+async def test_with_a_desk_a_handoff_asks_it_for_a_ticket_with_its_reason(desk) -> None:
+    messages, _ = await run(A.ActionHumanHandoff(), tracker("talk to a person", "human_handoff"))
+    assert _desk_asks(messages) == [{"reason": "handoff", "topic": None}]
+    assert not [m for m in messages if m.get("text")]  # the desk writes what the resident is told
+    after_dv = tracker("/human_handoff", "human_handoff", slots={"topic": "domestic_violence"})
+    messages, _ = await run(A.ActionHumanHandoff(), after_dv)
+    assert _desk_asks(messages) == [{"reason": "offer", "topic": "domestic_violence"}]
+    messages, _ = await run(A.ActionHumanHandoff(), tracker("/human", "human_handoff"))
+    assert _desk_asks(messages) == [{"reason": "command", "topic": None}]
+
+
+async def test_with_a_desk_an_emergency_gets_the_numbers_first_then_an_urgent_ticket(desk) -> None:
+    selector = {
+        "faq": {"response": {"intent_response_key": "faq/domestic_violence", "confidence": 0.9}}
+    }
+    t = tracker("he is hitting me now", "emergency", response_selector=selector)
+    messages, _ = await run(A.ActionEmergency(), t)
+    assert "110" in messages[0]["text"] and "119" in messages[0]["text"]
+    assert _desk_asks(messages) == [{"reason": "emergency", "topic": "domestic_violence"}]
+    assert messages[-1].get("custom")  # the ticket comes after every text
+
+
+async def test_without_a_desk_the_resident_is_told_how_to_reach_the_center() -> None:
+    messages, _ = await run(A.ActionHumanHandoff(), tracker("talk to a person", "human_handoff"))
+    assert not _desk_asks(messages)
+    assert "022-275-9990" in texts(messages)

@@ -151,7 +151,7 @@ def test_start_greets_with_the_language_menu_in_the_users_language(assistant, pl
     ("command", "key", "kwargs"),
     [
         ("/help", "help", {"consultant": True}),
-        ("/human", "human_handoff", {}),
+        ("/human", "desk_off", {}),
         ("/lang", "language_menu", {"menu": True}),
         ("/start@center_bot", "greet", {"menu": True}),
     ],

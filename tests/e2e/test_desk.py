@@ -1,0 +1,172 @@
+"""The consultant desk end to end: residents on Telegram and LINE, consultants in a
+Telegram group, all through the real channels against the fake platforms.
+
+An assistant of its own (module-scoped) with CONSULTANT_TELEGRAM_CHAT_ID set. Every wait
+is for a known event: the n-th message to a chat, or the channel having handled its
+events (the health route's `waiting`)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+
+from bot.channels.desk import END_PAYLOAD
+from bot.channels.notices import renderer
+from tests import fakes, harness
+from tests.e2e.conftest import MODEL, Assistant
+
+GROUP = -1009000000001
+OTHER_GROUP = -1009000000002
+_chats = itertools.count(910_000)
+_users = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory, platforms) -> Assistant:
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make test` (it trains first)")
+    tmp = tmp_path_factory.mktemp("assistant-desk")
+    env = {**harness.channel_env(platforms), "CONSULTANT_TELEGRAM_CHAT_ID": str(GROUP)}
+    process, base, actions_port = harness.start(tmp, "miyagi", env)
+    assistant = Assistant(base)
+    assistant.process, assistant.actions_port = process, actions_port
+    assistant.log = tmp / "assistant.log"
+    yield assistant
+    harness.stop(process)
+
+
+def handled(assistant: Assistant, channel: str = "telegram") -> None:
+    end = time.monotonic() + 60
+    while assistant.get(f"/webhooks/{channel}/")["waiting"]:
+        assert time.monotonic() < end, f"the {channel} channel did not finish in time"
+        time.sleep(0.02)
+
+
+def to_chat(platforms, chat: int) -> list[fakes.Call]:
+    return platforms.calls_to("sendMessage", chat_id=chat)
+
+
+def resident_says(desk, platforms, chat: int, text: str, language: str = "en") -> list[str]:
+    """What the Telegram resident got for one message."""
+    before = len(to_chat(platforms, chat))
+    assert desk.telegram(fakes.telegram_message(chat, text, language_code=language))[0] == 200
+    handled(desk)
+    return [c.body["text"] for c in to_chat(platforms, chat)[before:]]
+
+
+def consultant_says(desk, platforms, text: str, reply_to: int | None = None) -> list[str]:
+    """What the desk answered in the group to one consultant message."""
+    before = len(to_chat(platforms, GROUP))
+    update = fakes.telegram_group_message(GROUP, text, reply_to=reply_to)
+    assert desk.telegram(update)[0] == 200
+    handled(desk)
+    return [c.body["text"] for c in to_chat(platforms, GROUP)[before:]]
+
+
+def open_ticket(desk, platforms, chat: int, language: str = "en") -> tuple[int, fakes.Call]:
+    """The resident asks for a consultant; returns the ticket number and its card."""
+    cards = len(to_chat(platforms, GROUP))
+    [told] = resident_says(desk, platforms, chat, "/human", language)
+    number = int(told.split("#")[1].split()[0].rstrip(".。"))
+    assert told.startswith(renderer().message("desk_opened", language, ticket=str(number))[:20])
+    [card] = to_chat(platforms, GROUP)[cards:]
+    assert card.body["text"].startswith(f"#{number}")
+    return number, card
+
+
+def test_a_telegram_resident_is_served_from_the_consultants_group(desk, platforms) -> None:
+    chat = next(_chats)
+    number, card = open_ticket(desk, platforms, chat)
+    payloads = [
+        b["callback_data"] for row in card.body["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert payloads == [f"/take {number}", f"/close {number}"]
+    assert desk.tracker(f"telegram:{chat}")["paused"]
+
+    # the resident writes: relayed as #n, the assistant says nothing
+    assert resident_says(desk, platforms, chat, "I lost my job yesterday") == []
+    relayed = to_chat(platforms, GROUP)[-1]
+    assert relayed.body["text"] == f"#{number}\nI lost my job yesterday"
+
+    # a consultant takes it with the card's button, then replies to the relayed message
+    before = len(to_chat(platforms, GROUP))
+    assert desk.telegram(fakes.telegram_group_callback(GROUP, f"/take {number}"))[0] == 200
+    handled(desk)
+    assert "担当します" in to_chat(platforms, GROUP)[before:][0].body["text"]
+    reply_id = relayed.result["message_id"]
+    assert (
+        consultant_says(desk, platforms, "Hello, I am Aiko from the center.", reply_to=reply_id)
+        == []
+    )
+    [got] = [c.body["text"] for c in to_chat(platforms, chat)][-1:]
+    assert (
+        got == renderer().message("desk_consultant", "en") + "\nHello, I am Aiko from the center."
+    )
+
+    # /close: the resident is told, and the assistant answers again
+    assert "終了しました" in consultant_says(desk, platforms, f"/close {number}")[0]
+    assert to_chat(platforms, chat)[-1].body["text"] == renderer().message(
+        "desk_closed", "en", ticket=str(number)
+    )
+    assert not desk.tracker(f"telegram:{chat}")["paused"]
+    answer = resident_says(desk, platforms, chat, "thanks")
+    assert answer and answer[0] == renderer().message("thanks", "en")
+
+
+def test_a_line_resident_is_served_from_the_telegram_group(desk, platforms) -> None:
+    user = f"U{next(_users):032x}"
+    platforms.profiles[user] = "en-US"  # LINE shares the app's language
+    cards = len(to_chat(platforms, GROUP))
+    assert desk.line(fakes.line_event(user, "/human", reply_token="tok-desk-1"))[0] == 200
+    handled(desk, "line")
+    [reply] = platforms.wait_for("message/reply", replyToken="tok-desk-1")
+    told = reply.body["messages"][0]["text"]
+    number = int(told.split("#")[1].split()[0].rstrip(".。"))
+    quick = [i["action"]["data"] for i in reply.body["messages"][-1]["quickReply"]["items"]]
+    assert quick == [END_PAYLOAD]
+    [card] = to_chat(platforms, GROUP)[cards:]
+    assert card.body["text"].startswith(f"#{number}")
+    assert consultant_says(desk, platforms, f"/reply {number} こんにちは。相談員の佐藤です。") == []
+    [push] = platforms.wait_for("message/push", to=user)
+    assert push.body["messages"][0]["text"].endswith("こんにちは。相談員の佐藤です。")
+    # the resident ends it with the button
+    assert desk.line(fakes.line_event(user, kind="postback", data=END_PAYLOAD))[0] == 200
+    handled(desk, "line")
+    [_, ended] = platforms.wait_for("message/push", count=2, to=user)
+    assert ended.body["messages"][0]["text"] == renderer().message(
+        "desk_ended_by_resident", "en", ticket=str(number)
+    )
+
+
+def test_an_emergency_during_a_ticket_gets_110_119_at_once_and_is_urgent(desk, platforms) -> None:
+    chat = next(_chats)
+    number, _ = open_ticket(desk, platforms, chat)
+    [told] = resident_says(desk, platforms, chat, "FIRE!! the kitchen is burning help")
+    assert "110" in told and "119" in told
+    assert to_chat(platforms, GROUP)[-1].body["text"].startswith(f"#{number} 🚨")
+    queue = consultant_says(desk, platforms, "/queue")[0]
+    assert f"#{number} 🚨" in queue
+    consultant_says(desk, platforms, f"/close {number}")
+
+
+def test_slash_text_and_strangers_have_no_power(desk, platforms) -> None:
+    chat = next(_chats)
+    number, _ = open_ticket(desk, platforms, chat)
+    # the resident types commands: relayed as words, the pause holds (no /restart)
+    assert resident_says(desk, platforms, chat, "/restart") == []
+    assert resident_says(desk, platforms, chat, f"/take {number}") == []
+    assert desk.tracker(f"telegram:{chat}")["paused"]
+    assert to_chat(platforms, GROUP)[-1].body["text"] == f"#{number}\n/take {number}"
+    # another group: no command works there
+    before = len(to_chat(platforms, OTHER_GROUP))
+    desk.telegram(fakes.telegram_group_message(OTHER_GROUP, f"/close {number}"))
+    handled(desk)
+    assert len(to_chat(platforms, OTHER_GROUP)) == before
+    queue = consultant_says(desk, platforms, "/queue")[0]
+    assert f"#{number}" in queue and "待ち" in queue  # still waiting, not taken or closed
+    # two consultants: one wins
+    assert "担当します" in consultant_says(desk, platforms, f"/take {number}")[0]
+    assert "すでに" in consultant_says(desk, platforms, f"/take {number}")[0]
+    consultant_says(desk, platforms, f"/close {number}")
