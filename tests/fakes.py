@@ -65,6 +65,7 @@ class FakePlatforms:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.profiles: dict[str, str] = {}  # LINE user id -> profile language
+        self.group_members: dict[str, str] = {}  # LINE user id -> display name in a group
         self.troubles: dict[str, Trouble] = {}
         # Telegram groups that became supergroups: old chat id -> new chat id.
         self.migrated_chats: dict[int, int] = {}
@@ -200,6 +201,8 @@ class FakePlatforms:
         method = request.match_info["method"]
         if request.method == "GET" and method.startswith("profile/"):
             method = "profile"
+        elif request.method == "GET" and method.startswith("group/") and "/member/" in method:
+            method = "group/member"
         raw = await request.read()
         body = json.loads(raw) if raw else {}
         call = Call("line", method, body, dict(request.headers))
@@ -213,11 +216,16 @@ class FakePlatforms:
             self._record(call)
             return web.json_response({"message": "fake trouble"}, status=trouble.status)
         status, answer = self._line_answer(method, request, body)
-        call.status = status
+        call.status, call.result = status, answer
         self._record(call)
         return web.json_response(answer, status=status)
 
     def _line_answer(self, method: str, request: web.Request, body: dict) -> tuple[int, dict]:
+        if method == "group/member":
+            user_id = request.path.rsplit("/", 1)[-1]
+            if user_id not in self.group_members:
+                return 404, {"message": "Not found"}
+            return 200, {"userId": user_id, "displayName": self.group_members[user_id]}
         if method == "profile":
             user_id = request.path.rsplit("/", 1)[-1]
             if user_id not in self.profiles:
@@ -243,7 +251,12 @@ class FakePlatforms:
                         return 409, {"message": "The retry key is already accepted"}
                     if key:
                         self._retry_keys.add(key)
-            return 200, {"sentMessages": [{"id": "1", "quoteToken": "q"} for _ in body["messages"]]}
+            with self._lock:
+                ids = []
+                for _ in body["messages"]:
+                    self._message_id += 1
+                    ids.append(str(self._message_id))
+            return 200, {"sentMessages": [{"id": i, "quoteToken": f"q{i}"} for i in ids]}
         if method == "channel/webhook/endpoint":
             return 200, {}
         if method == "channel/webhook/test":

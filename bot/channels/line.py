@@ -74,9 +74,11 @@ from bot.channels.base import (
     tag,
     webhook_tool,
 )
+from bot.channels.desk import LINK
 from bot.conversations import conversation_id
+from bot.desk.desk import GroupMessage
 from bot.languages import from_locale
-from bot.settings import LineSettings
+from bot.settings import DeskSettings, LineSettings
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +115,10 @@ class Job:
     reply_token: str | None
     received: float = field(default_factory=time.monotonic)
     event_id: str | None = None
+    group: bool = False  # from the consultants' group
+    author_id: str | None = None  # who wrote in the group (None: LINE did not say)
+    message_id: str | None = None
+    quoted: str | None = None  # the group message quoted (a reply)
 
 
 def _label(title: str) -> str:
@@ -254,36 +260,76 @@ class LineApi:
         return delivered
 
     async def push(self, user_id: str, messages: list[TextMessage]) -> bool:
-        """Pushes up to 5 messages, retrying on 429, 5xx and network failures until
-        PLATFORM_RETRY_SECONDS. One retry key for all attempts, so LINE never delivers the
-        same push twice (409 means an earlier attempt got through)."""
+        """Pushes up to 5 messages (see `push_ids`); True when LINE has them."""
+        return await self.push_ids(user_id, messages) is not None
+
+    async def push_ids(self, to: str, messages: list[TextMessage]) -> list[str] | None:
+        """Pushes up to 5 messages to a user or a group, retrying on 429, 5xx and network
+        failures until PLATFORM_RETRY_SECONDS; the sent messages' ids, or None when they
+        could not be delivered. One retry key for all attempts, so LINE never delivers
+        the same push twice (409 means an earlier attempt got through: no ids then)."""
         retry_key = str(uuid.uuid4())
-        request = PushMessageRequest(to=user_id, messages=messages)
+        request = PushMessageRequest(to=to, messages=messages)
         attempts = retrying(self.settings.retry_seconds, _retryable, self.first_wait)
         try:
             async for attempt in attempts:
                 with attempt:
                     try:
-                        await self._api().push_message(
+                        sent = await self._api().push_message(
                             request, x_line_retry_key=retry_key, _request_timeout=self._timeout()
                         )
                     except Exception as error:
                         if isinstance(error, ApiException) and error.status == 409:
-                            return True  # an earlier attempt got through
+                            return []  # an earlier attempt got through
                         if _retryable(error):
                             logger.warning(
-                                "line: push to user %s failed (%s), attempt %d",
-                                tag(user_id),
+                                "line: push to %s failed (%s), attempt %d",
+                                tag(to),
                                 _describe(error),
                                 attempt.retry_state.attempt_number,
                             )
                         raise
-            return True
+            return [m.id for m in (getattr(sent, "sent_messages", None) or [])]
         except Exception as error:  # noqa: BLE001 - every error ends here: counted, logged
             last = _describe(error)
         self.undelivered += 1
-        logger.error("line: could not deliver a reply to user %s (%s)", tag(user_id), last)
-        return False
+        logger.error("line: could not deliver a reply to %s (%s)", tag(to), last)
+        return None
+
+    async def member_name(self, group_id: str, user_id: str) -> str:
+        """A consultant's display name in the group; "" when LINE does not say."""
+        try:
+            profile = await self._api().get_group_member_profile(
+                group_id, user_id, _request_timeout=self._timeout(PROFILE_TIMEOUT)
+            )
+        except Exception as error:  # noqa: BLE001 - a name is never worth a lost command
+            logger.info("line: no name for a group member (%s)", _describe(error))
+            return ""
+        return profile.display_name or ""
+
+
+class LineRoom:
+    """The consultants' LINE group (bot.desk.desk.Room): cards as pushes with their
+    buttons as quick replies; a consultant answers by quoting a card or a relay."""
+
+    name = "line"
+
+    def __init__(self, channel: LineInput, group_id: str) -> None:
+        self.channel = channel
+        self.chat = group_id
+
+    async def post(self, text: str, buttons: tuple = (), ticket: Any = None) -> str | None:
+        choices = tuple(Choice(b.title, b.payload) for b in buttons)
+        messages = render([Outgoing(text, choices)])
+        ids: list[str] = []
+        for i in range(0, len(messages), MESSAGES_PER_CALL):
+            sent = await self.channel.courier.run(
+                self.channel.api.push_ids(self.chat, messages[i : i + MESSAGES_PER_CALL])
+            )
+            if sent is None:
+                return None
+            ids += sent
+        return ids[-1] if ids else None
 
 
 class LineInput(WebhookChannel[Job]):
@@ -332,9 +378,14 @@ class LineInput(WebhookChannel[Job]):
         if event.get("mode") == "standby":
             return  # another channel (or a person in LINE's chat screen) answers now
         source = event.get("source") or {}
+        if source.get("type") == "group" and source.get("groupId") == self.consultants:
+            job = self.group_job(event, source)
+            if job is not None:
+                self.queue("consultants", job)
+            return
         user_id = source.get("userId") if source.get("type") == "user" else None
         if not isinstance(user_id, str) or not user_id:
-            return  # groups and rooms: not a resident's one-to-one chat
+            return  # other groups and rooms: not a resident's one-to-one chat
         job = self.job_for(event, user_id)
         if job is None:
             return
@@ -346,6 +397,60 @@ class LineInput(WebhookChannel[Job]):
             " (redelivery)" if redelivered else "",
         )
         self.queue(job.user_id, job)
+
+    @property
+    def consultants(self) -> str | None:
+        """The consultants' group id (CONSULTANT_LINE_GROUP_ID), if any."""
+        return DeskSettings.from_env().line_group_id if self.settings else None
+
+    def room(self, desk: DeskSettings) -> LineRoom | None:
+        if self.settings is None or desk.line_group_id is None:
+            return None
+        return LineRoom(self, desk.line_group_id)
+
+    def group_job(self, event: dict[str, Any], source: dict[str, Any]) -> Job | None:
+        """A consultant's text or a card's button in the consultants' group."""
+        token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None
+        author = source.get("userId") if isinstance(source.get("userId"), str) else None
+        if event.get("type") == "postback":
+            data = str((event.get("postback") or {}).get("data") or "")
+            text, message_id, quoted = data, None, None
+        elif event.get("type") == "message" and (event.get("message") or {}).get("type") == "text":
+            content = event["message"]
+            text, message_id, quoted = (
+                str(content.get("text") or ""),
+                content.get("id"),
+                content.get("quotedMessageId"),
+            )
+        else:
+            return None
+        return Job(
+            source["groupId"],
+            text,
+            "text",
+            token,
+            event_id=event.get("webhookEventId"),
+            group=True,
+            author_id=author,
+            message_id=message_id,
+            quoted=quoted,
+        )
+
+    async def handle_group(self, job: Job) -> None:
+        desk = LINK.desk
+        if desk is None:
+            return
+        # LINE on PC gives no user id in groups: the desk records that honestly
+        author = (
+            await self.courier.run(self.api.member_name(job.user_id, job.author_id))
+            if job.author_id
+            else ""
+        )
+        answer = await desk.from_consultant(
+            GroupMessage("line", author, job.text, job.message_id or "", job.quoted)
+        )
+        if answer:
+            await self.deliver(job, [Outgoing(answer)])
 
     def job_for(self, event: dict[str, Any], user_id: str) -> Job | None:
         """What the assistant is told about an event; None for events it has no part in."""

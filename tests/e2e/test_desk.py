@@ -19,6 +19,7 @@ from tests.e2e.conftest import MODEL, Assistant
 
 GROUP = -1009000000001
 OTHER_GROUP = -1009000000002
+LINE_GROUP = "C" + "d" * 32
 _chats = itertools.count(910_000)
 _users = itertools.count(1)
 
@@ -28,7 +29,11 @@ def desk(tmp_path_factory, platforms) -> Assistant:
     if not MODEL.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
     tmp = tmp_path_factory.mktemp("assistant-desk")
-    env = {**harness.channel_env(platforms), "CONSULTANT_TELEGRAM_CHAT_ID": str(GROUP)}
+    env = {
+        **harness.channel_env(platforms),
+        "CONSULTANT_TELEGRAM_CHAT_ID": str(GROUP),
+        "CONSULTANT_LINE_GROUP_ID": LINE_GROUP,
+    }
     process, base, actions_port = harness.start(tmp, "miyagi", env)
     assistant = Assistant(base)
     assistant.process, assistant.actions_port = process, actions_port
@@ -170,3 +175,93 @@ def test_slash_text_and_strangers_have_no_power(desk, platforms) -> None:
     assert "担当します" in consultant_says(desk, platforms, f"/take {number}")[0]
     assert "すでに" in consultant_says(desk, platforms, f"/take {number}")[0]
     consultant_says(desk, platforms, f"/close {number}")
+
+
+def line_group_event(
+    text: str | None = None,
+    *,
+    quoted: str | None = None,
+    data: str | None = None,
+    user: str | None = "Ustaff" + "0" * 26,
+):
+    """A consultant's message (or a card button's postback) in the LINE group."""
+    source = {"type": "group", "groupId": LINE_GROUP}
+    if user:
+        source["userId"] = user
+    if data is not None:
+        return fakes.line_event(user or "", kind="postback", data=data, source=source)
+    event = fakes.line_event(user or "", text, source=source)
+    if quoted:
+        event["message"]["quotedMessageId"] = quoted
+    return event
+
+
+def test_a_telegram_resident_is_served_from_the_line_group(desk, platforms) -> None:
+    chat = next(_chats)
+    before = len(platforms.calls_to("message/push", to=LINE_GROUP))
+    number, _ = open_ticket(desk, platforms, chat)
+    [card] = platforms.wait_for("message/push", count=before + 1, to=LINE_GROUP)[before:]
+    assert card.body["messages"][0]["text"].startswith(f"#{number}")
+    items = card.body["messages"][-1]["quickReply"]["items"]
+    assert [i["action"]["data"] for i in items] == [f"/take {number}", f"/close {number}"]
+    card_id = card.result["sentMessages"][-1]["id"]
+
+    # a consultant quotes the card: the reply reaches the Telegram resident
+    platforms.group_members["Ustaff" + "0" * 26] = "佐藤"
+    assert desk.line(line_group_event("はじめまして。佐藤です。", quoted=card_id))[0] == 200
+    handled(desk, "line")
+    assert to_chat(platforms, chat)[-1].body["text"].endswith("はじめまして。佐藤です。")
+    queue_before = len(to_chat(platforms, GROUP))
+    assert (
+        "佐藤" in consultant_says(desk, platforms, "/queue")[0]
+    )  # taken by 佐藤, seen on Telegram
+    assert len(to_chat(platforms, GROUP)) == queue_before + 1
+
+    # a consultant on LINE PC (no user id) closes it with the card's button
+    assert desk.line(line_group_event(data=f"/close {number}", user=None))[0] == 200
+    handled(desk, "line")
+    assert to_chat(platforms, chat)[-1].body["text"] == renderer().message(
+        "desk_closed", "en", ticket=str(number)
+    )
+
+
+def test_a_stranger_group_on_line_has_no_power(desk, platforms) -> None:
+    chat = next(_chats)
+    number, _ = open_ticket(desk, platforms, chat)
+    other = fakes.line_event(
+        "Ux" + "1" * 31, f"/close {number}", source={"type": "group", "groupId": "C" + "e" * 32}
+    )
+    assert desk.line(other)[0] == 200
+    handled(desk, "line")
+    assert f"#{number}" in consultant_says(desk, platforms, "/queue")[0]
+    consultant_says(desk, platforms, f"/close {number}")
+
+
+def test_a_restart_in_the_middle_of_a_ticket_loses_nothing(tmp_path, platforms) -> None:
+    """The server stops while a ticket is open and starts again on the same databases:
+    the ticket, the pause and the relay's message mapping are still there."""
+    env = {**harness.channel_env(platforms), "CONSULTANT_TELEGRAM_CHAT_ID": str(GROUP)}
+    first, base, _ = harness.start(tmp_path, "miyagi", env)
+    try:
+        before = Assistant(base)
+        chat = next(_chats)
+        number, card = open_ticket(before, platforms, chat)
+        assert resident_says(before, platforms, chat, "are you there?") == []
+        relayed = to_chat(platforms, GROUP)[-1]
+    finally:
+        harness.stop(first)
+    second, base, _ = harness.start(tmp_path, "miyagi", env)
+    try:
+        after = Assistant(base)
+        assert after.tracker(f"telegram:{chat}")["paused"]
+        assert resident_says(after, platforms, chat, "hello again") == []
+        assert to_chat(platforms, GROUP)[-1].body["text"] == f"#{number}\nhello again"
+        update = fakes.telegram_group_message(
+            GROUP, "Yes, I am here.", reply_to=relayed.result["message_id"]
+        )
+        assert after.telegram(update)[0] == 200
+        handled(after)
+        assert to_chat(platforms, chat)[-1].body["text"].endswith("Yes, I am here.")
+        assert card.result["message_id"]
+    finally:
+        harness.stop(second)
