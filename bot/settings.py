@@ -202,6 +202,8 @@ class DeskSettings(_FromEnvironment):
     # A ticket nobody took in this many minutes is announced again; the resident is
     # given the center's phone.
     reminder_minutes: float = Field(15.0, gt=0, le=1440, validation_alias="DESK_REMINDER_MINUTES")
+    # Telegram lets a bot send about 20 messages a minute to one group: more wait their turn.
+    telegram_per_minute: int = Field(20, ge=1, le=600, validation_alias="DESK_TELEGRAM_PER_MINUTE")
 
     @field_validator("line_group_id")
     @classmethod

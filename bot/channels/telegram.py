@@ -29,6 +29,7 @@ Configuration comes from the environment only (bot.settings.TelegramSettings).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
@@ -121,14 +123,20 @@ class Job:
 
 
 class TelegramRoom:
-    """The consultants' Telegram group (bot.desk.desk.Room)."""
+    """The consultants' Telegram group (bot.desk.desk.Room). Telegram lets a bot send about
+    20 messages a minute to a group: past DESK_TELEGRAM_PER_MINUTE, messages wait their
+    turn (aiolimiter), in order; none is dropped."""
 
     name = "telegram"
 
-    def __init__(self, channel: TelegramInput, chat_id: int) -> None:
+    def __init__(
+        self, channel: TelegramInput, chat_id: int, per_minute: int = 20, period: float = 60.0
+    ) -> None:
         self.channel = channel
         self.chat_id = chat_id
         self.chat = str(chat_id)
+        self.limiter = AsyncLimiter(per_minute, period)
+        self._order = asyncio.Lock()  # one message after the other, in the order posted
 
     async def post(self, text: str, buttons: tuple = (), ticket: Any = None) -> str | None:
         markup = (
@@ -140,11 +148,13 @@ class TelegramRoom:
         )
         pieces = split_text(text, TEXT_LIMIT) or ["…"]
         sent = None
-        for n, piece in enumerate(pieces):
-            last = n == len(pieces) - 1
-            sent = await self.channel.courier.run(
-                self.channel.api.send(self.chat_id, piece, markup if last else None)
-            )
+        async with self._order:
+            for n, piece in enumerate(pieces):
+                last = n == len(pieces) - 1
+                async with self.limiter:
+                    sent = await self.channel.courier.run(
+                        self.channel.api.send(self.chat_id, piece, markup if last else None)
+                    )
         return str(sent) if sent else None
 
 
@@ -321,7 +331,7 @@ class TelegramInput(WebhookChannel[Job]):
     def room(self, desk: DeskSettings) -> TelegramRoom | None:
         if self.settings is None or desk.telegram_chat_id is None:
             return None
-        return TelegramRoom(self, desk.telegram_chat_id)
+        return TelegramRoom(self, desk.telegram_chat_id, desk.telegram_per_minute)
 
     async def send_texts(self, platform_id: str, texts: list[str]) -> bool:
         parts = render([Outgoing(t) for t in texts])

@@ -214,3 +214,19 @@ async def test_a_resident_past_the_queue_limit_is_told_once_and_the_rest_is_answ
     await channel.inbox.drain(5)
     await channel.courier.close(channel.api.close())
     assert _texts_to(platforms, 4401) == [renderer().message("too_many", "pt"), "re: m0", "re: m1"]
+
+
+async def test_the_consultants_group_gets_every_message_in_order_within_its_send_limit(
+    platforms,
+) -> None:
+    from bot.channels.telegram import TelegramRoom
+
+    channel = TelegramInput(settings_for(platforms))
+    room = TelegramRoom(channel, -100777, per_minute=5, period=1.0)  # 5 a second here
+    ids = await asyncio.gather(*(room.post(f"#1\nmessage {n}") for n in range(20)))
+    await channel.courier.close(channel.api.close())
+    calls = platforms.calls_to("sendMessage", chat_id=-100777)
+    assert [c.body["text"] for c in calls] == [f"#1\nmessage {n}" for n in range(20)]
+    assert all(ids)  # none dropped
+    # the first five go at once; the other fifteen wait their turn, 0.2 s apart
+    assert calls[-1].at - calls[0].at >= 15 * 0.2 * 0.9
