@@ -228,6 +228,14 @@ class TicketStore:
             ).first()
         return Ticket.of(row) if row else None
 
+    def all(self, center: str | None = None) -> list[Ticket]:
+        """Every ticket (of one center), oldest first: for `make report`."""
+        query = tickets.select().order_by(tickets.c.id)
+        if center is not None:
+            query = query.where(tickets.c.center == center)
+        with self.engine.connect() as db:
+            return [Ticket.of(r) for r in db.execute(query).all()]
+
     # -- messages -----------------------------------------------------------------------
 
     def add_message(
