@@ -265,3 +265,34 @@ def test_a_restart_in_the_middle_of_a_ticket_loses_nothing(tmp_path, platforms) 
         assert card.result["message_id"]
     finally:
         harness.stop(second)
+
+
+def test_a_session_that_expires_during_a_ticket_does_not_lift_the_pause(desk, platforms) -> None:
+    """Rasa starts a new session after 12 hours of silence, and a new session is not
+    paused: the channel puts the pause back, and sends nothing Rasa said."""
+    import json
+    import urllib.request
+
+    chat = next(_chats)
+    number, _ = open_ticket(desk, platforms, chat)
+    conversation = f"telegram:{chat}"
+    events = desk.tracker(conversation)["events"]
+    for event in events:
+        event["timestamp"] = event["timestamp"] - 13 * 3600  # as if 13 hours ago
+    request = urllib.request.Request(
+        f"{desk.base}/conversations/{conversation}/tracker/events",
+        data=json.dumps(events).encode(),
+        headers={"Content-Type": "application/json", **harness.AUTH},
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert json.loads(response.read())["paused"]
+    assert resident_says(desk, platforms, chat, "hello, anyone? what is the garbage day") == []
+    assert to_chat(platforms, GROUP)[-1].body["text"] == (
+        f"#{number}\nhello, anyone? what is the garbage day"
+    )
+    tracker = desk.tracker(conversation)
+    assert tracker["paused"]
+    [started] = [e for e in tracker["events"] if e["event"] == "session_started"]
+    assert started["timestamp"] > time.time() - 3600  # a new session began
+    consultant_says(desk, platforms, f"/close {number}")
