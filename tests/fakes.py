@@ -66,6 +66,8 @@ class FakePlatforms:
         self.calls: list[Call] = []
         self.profiles: dict[str, str] = {}  # LINE user id -> profile language
         self.group_members: dict[str, str] = {}  # LINE user id -> display name in a group
+        self.forum_chats: set[int] = set()  # Telegram groups with topics (forums)
+        self._thread_id = 1000
         self.troubles: dict[str, Trouble] = {}
         # Telegram groups that became supergroups: old chat id -> new chat id.
         self.migrated_chats: dict[int, int] = {}
@@ -343,7 +345,12 @@ class FakePlatforms:
             with self._lock:
                 self._message_id += 1
                 message_id = self._message_id
+            thread = body.get("message_thread_id")
+            extra = {}
+            if thread and int(body["chat_id"]) in self.forum_chats:
+                extra = {"message_thread_id": int(thread), "is_topic_message": True}
             return 200, {
+                **extra,
                 "message_id": message_id,
                 "date": int(time.time()),
                 "chat": {
@@ -354,6 +361,30 @@ class FakePlatforms:
             }
         if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
             return 200, True
+        if method == "getChat":
+            chat_id = int(body["chat_id"])
+            return 200, {
+                "id": chat_id,
+                "type": "supergroup" if chat_id < 0 else "private",
+                "title": "Consultants",
+                "is_forum": chat_id in self.forum_chats,
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+            }
+        if method == "createForumTopic":
+            if int(body["chat_id"]) not in self.forum_chats:
+                return 400, "Bad Request: the chat is not a forum"
+            with self._lock:
+                self._thread_id += 1
+                thread = self._thread_id
+            return 200, {"message_thread_id": thread, "name": body["name"], "icon_color": 7322096}
         if method == "getWebhookInfo":
             sets = self.calls_to("setWebhook")
             url = sets[-1].body.get("url") if sets else ""
@@ -522,10 +553,14 @@ def telegram_group_message(
     first_name: str = "Aiko",
     username: str | None = "aiko_staff",
     reply_to: int | None = None,
+    thread: int | None = None,
 ) -> dict[str, Any]:
     """A message someone wrote in a group (a consultants' group or any other), as
-    Telegram sends it, optionally a reply to an earlier message of the group."""
+    Telegram sends it, optionally a reply to an earlier message of the group, or in a
+    forum topic (`thread`)."""
     update = telegram_message(chat_id, text, chat_type="supergroup", language_code="ja")
+    if thread is not None:
+        update["message"].update(message_thread_id=thread, is_topic_message=True)
     user = {"id": user_id, "is_bot": False, "first_name": first_name}
     if username:
         user["username"] = username

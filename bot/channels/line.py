@@ -318,7 +318,10 @@ class LineRoom:
         self.channel = channel
         self.chat = group_id
 
-    async def post(self, text: str, buttons: tuple = (), ticket: Any = None) -> str | None:
+    async def open_thread(self, title: str) -> None:
+        return None  # LINE groups have no topics
+
+    async def post(self, text: str, buttons: tuple = (), thread: int | None = None) -> str | None:
         choices = tuple(Choice(b.title, b.payload) for b in buttons)
         messages = render([Outgoing(text, choices)])
         ids: list[str] = []

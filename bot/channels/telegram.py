@@ -137,8 +137,21 @@ class TelegramRoom:
         self.chat = str(chat_id)
         self.limiter = AsyncLimiter(per_minute, period)
         self._order = asyncio.Lock()  # one message after the other, in the order posted
+        self._forum: bool | None = None
 
-    async def post(self, text: str, buttons: tuple = (), ticket: Any = None) -> str | None:
+    async def open_thread(self, title: str) -> int | None:
+        """In a forum group (a supergroup with topics), a topic of its own for a ticket:
+        the card, the relays and everything consultants write there belong to it."""
+        if self._forum is None:
+            self._forum = await self.channel.courier.run(self.channel.api.is_forum(self.chat_id))
+        if not self._forum:
+            return None
+        async with self.limiter:
+            return await self.channel.courier.run(
+                self.channel.api.create_topic(self.chat_id, title)
+            )
+
+    async def post(self, text: str, buttons: tuple = (), thread: int | None = None) -> str | None:
         markup = (
             InlineKeyboardMarkup(
                 [[InlineKeyboardButton(b.title, callback_data=b.payload) for b in buttons]]
@@ -153,7 +166,7 @@ class TelegramRoom:
                 last = n == len(pieces) - 1
                 async with self.limiter:
                     sent = await self.channel.courier.run(
-                        self.channel.api.send(self.chat_id, piece, markup if last else None)
+                        self.channel.api.send(self.chat_id, piece, markup if last else None, thread)
                     )
         return str(sent) if sent else None
 
@@ -238,6 +251,27 @@ class TelegramApi:
 
     async def close(self) -> None:
         await self._request.shutdown()
+
+    async def is_forum(self, chat_id: int) -> bool:
+        """Whether a group has topics; False when Telegram cannot say (plain-group mode)."""
+        try:
+            chat = await self.bot.get_chat(chat_id)
+        except TelegramError as error:
+            logger.warning(
+                "telegram: cannot read the consultants' group (%s)", self._describe(error)
+            )
+            return False
+        return bool(chat.is_forum)
+
+    async def create_topic(self, chat_id: int, title: str) -> int | None:
+        """A new forum topic; None when Telegram refuses (the bot needs the right to
+        manage topics): the ticket is then served in the General topic."""
+        try:
+            topic = await self.bot.create_forum_topic(chat_id, title)
+        except TelegramError as error:
+            logger.warning("telegram: no forum topic for a ticket (%s)", self._describe(error))
+            return None
+        return topic.message_thread_id
 
     async def answer_callback(self, callback_query_id: str) -> None:
         """Stops the button's spinner; a failure here costs nothing but the spinner."""
@@ -352,7 +386,7 @@ class TelegramInput(WebhookChannel[Job]):
             )
         )
         if answer:
-            await desk.rooms["telegram"].post(answer)
+            await desk.rooms["telegram"].post(answer, thread=job.thread)
 
     def accept_call(self, request: Request) -> HTTPResponse:
         """Checks one update and queues it; it is handled afterwards."""

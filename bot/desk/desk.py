@@ -176,10 +176,23 @@ class Desk:
         head = f"#{ticket.number}" + (" 🚨 緊急（危険の可能性）" if urgent else "")
         body = text if kind == "text" else f"［{kind}］{text}".strip()
         for room in self.rooms.values():
-            posted = await room.post(f"{head}\n{body}", ticket=ticket)
+            posted = await room.post(f"{head}\n{body}", thread=await self._thread(room, ticket))
             if posted:
                 self.store.remember_post(ticket.number, room.name, room_chat(room), posted)
         return ticket
+
+    async def _thread(self, room: Room, ticket: Ticket) -> int | None:
+        """The ticket's forum topic in a Telegram forum group, opened on first use."""
+        if room.name != "telegram":
+            return None
+        current = self.store.get(ticket.number)
+        if current.telegram_thread is not None:
+            return current.telegram_thread
+        title = f"#{ticket.number} {self._language_ja(ticket.language)} {self._topic_ja(ticket.topic) if ticket.topic else ''}"
+        thread = await room.open_thread(title.strip()[:128])
+        if thread is not None:
+            self.store.set_thread(ticket.number, thread)
+        return thread
 
     # -- consultants --------------------------------------------------------------------
 
@@ -207,7 +220,7 @@ class Desk:
             Button("終了", f"/close {ticket.number}"),
         )
         for room in self.rooms.values():
-            posted = await room.post(text, buttons, ticket=ticket)
+            posted = await room.post(text, buttons, thread=await self._thread(room, ticket))
             if posted:
                 self.store.remember_post(ticket.number, room.name, room_chat(room), posted)
         self.store.announced(ticket.number, self.clock())

@@ -24,9 +24,12 @@ class RecordingRoom:
         self.chat = f"{name}-group"
         self.posts: list[tuple[str, tuple[Button, ...]]] = []
 
-    async def post(self, text, buttons=(), ticket=None) -> str:
+    async def post(self, text, buttons=(), thread=None) -> str:
         self.posts.append((text, tuple(buttons)))
         return f"m{len(self.posts)}"
+
+    async def open_thread(self, title: str) -> None:
+        return None
 
 
 class Residents:

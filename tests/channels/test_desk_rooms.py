@@ -1,0 +1,71 @@
+"""The consultants' rooms of the real channels against the fake platforms, with the real
+desk and ticket store: a Telegram forum group gives each ticket a topic of its own."""
+
+from __future__ import annotations
+
+from bot.channels.telegram import TelegramInput, TelegramRoom
+from bot.desk.desk import Desk, GroupMessage
+from bot.desk.hours import OpeningHours
+from bot.desk.schema import upgrade
+from bot.desk.tickets import TicketStore
+from bot.guidebook import Renderer, load_guidebook
+from bot.settings import ROOT
+from tests.channels.test_telegram import settings_for
+
+FORUM = -1007000000001
+
+
+async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path) -> None:
+    platforms.forum_chats.add(FORUM)
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    upgrade(url)
+    channel = TelegramInput(settings_for(platforms))
+    renderer = Renderer(load_guidebook(ROOT / "guidebook", "miyagi"))
+
+    async def to_resident(conversation: str, texts: list[str]) -> bool:
+        return await channel.send_texts(conversation.split(":", 1)[1], texts)
+
+    room = TelegramRoom(channel, FORUM)
+    desk = Desk(TicketStore(url), renderer, "miyagi", OpeningHours(), to_resident, [room])
+    try:
+        await desk.open("telegram:4501", language="ko", topic="faq/labor_trouble", reason="handoff")
+        await desk.open("telegram:4502", language="en", topic=None, reason="handoff")
+        first = desk.open_ticket("telegram:4501")
+        second = desk.open_ticket("telegram:4502")
+        assert first.telegram_thread and second.telegram_thread
+        assert first.telegram_thread != second.telegram_thread
+        topics = platforms.calls_to("createForumTopic")
+        assert topics[0].body["name"].startswith(f"#{first.number} 韓国語")
+        await desk.relay("telegram:4501", "월급을 못 받았어요")
+        in_topic = [
+            c.body["text"]
+            for c in platforms.calls_to("sendMessage", chat_id=FORUM)
+            if int(c.body.get("message_thread_id") or 0) == first.telegram_thread
+        ]
+        assert in_topic[0].startswith(f"#{first.number}") and in_topic[-1].endswith(
+            "월급을 못 받았어요"
+        )
+        # everything a consultant writes in the topic goes to that ticket's resident
+        answer = await desk.from_consultant(
+            GroupMessage(
+                "telegram", "Aiko", "안녕하세요, 상담원입니다", "77", None, first.telegram_thread
+            )
+        )
+        assert answer is None
+        [got] = platforms.calls_to("sendMessage", chat_id=4501)
+        assert got.body["text"].endswith("안녕하세요, 상담원입니다")
+        assert not platforms.calls_to("sendMessage", chat_id=4502)
+        # a message outside any topic (the General topic) is the consultants' own talk
+        assert await desk.from_consultant(GroupMessage("telegram", "Aiko", "lunch?", "78")) is None
+    finally:
+        await channel.courier.close(channel.api.close())
+
+
+async def test_a_plain_group_has_no_topics(platforms, tmp_path) -> None:
+    channel = TelegramInput(settings_for(platforms))
+    room = TelegramRoom(channel, -1007000000002)
+    try:
+        assert await room.open_thread("#1") is None
+        assert not platforms.calls_to("createForumTopic", chat_id=-1007000000002)
+    finally:
+        await channel.courier.close(channel.api.close())
