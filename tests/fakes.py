@@ -378,6 +378,10 @@ class FakePlatforms:
                     "gifts_from_channels": False,
                 },
             }
+        if method == "copyMessage":
+            with self._lock:
+                self._message_id += 1
+                return 200, {"message_id": self._message_id}
         if method == "createForumTopic":
             if int(body["chat_id"]) not in self.forum_chats:
                 return 400, "Bad Request: the chat is not a forum"

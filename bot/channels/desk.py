@@ -201,7 +201,9 @@ class DeskLink:
                 priority="urgent",
                 reason="emergency",
             )
-        await desk.relay(conversation, text, kind="text" if kind == "text" else kind, urgent=urgent)
+        media = (message.metadata or {}).get("media")
+        kind = media["kind"] if media and kind == "text" else kind
+        await desk.relay(conversation, text, kind=kind, urgent=urgent, media=media)
         if urgent:
             return [renderer().message("emergency", ticket.language)]
         return []

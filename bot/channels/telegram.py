@@ -120,6 +120,7 @@ class Job:
     message_id: int | None = None
     reply_to: int | None = None
     thread: int | None = None
+    media: str | None = None  # a photo, file, voice... sent with the message
 
 
 class TelegramRoom:
@@ -138,6 +139,20 @@ class TelegramRoom:
         self.limiter = AsyncLimiter(per_minute, period)
         self._order = asyncio.Lock()  # one message after the other, in the order posted
         self._forum: bool | None = None
+
+    async def copy(self, media: dict[str, Any], thread: int | None = None) -> str | None:
+        """Forwards a Telegram resident's photo, file or voice message as it is (Telegram's
+        copyMessage: no "forwarded from" with the resident's name); None for media of
+        another platform."""
+        if media.get("platform") != "telegram":
+            return None
+        async with self._order, self.limiter:
+            sent = await self.channel.courier.run(
+                self.channel.api.copy(
+                    self.chat_id, int(media["chat"]), int(media["message_id"]), thread
+                )
+            )
+        return str(sent) if sent else None
 
     async def open_thread(self, title: str) -> int | None:
         """In a forum group (a supergroup with topics), a topic of its own for a ticket:
@@ -251,6 +266,19 @@ class TelegramApi:
 
     async def close(self) -> None:
         await self._request.shutdown()
+
+    async def copy(
+        self, chat_id: int, from_chat: int, message_id: int, thread: int | None = None
+    ) -> int | None:
+        """Copies a message into a chat; the copy's id, None when Telegram refuses."""
+        try:
+            copied = await self.bot.copy_message(
+                chat_id, from_chat, message_id, message_thread_id=thread
+            )
+        except TelegramError as error:
+            logger.warning("telegram: a resident's file was not copied (%s)", self._describe(error))
+            return None
+        return copied.message_id
 
     async def is_forum(self, chat_id: int) -> bool:
         """Whether a group has topics; False when Telegram cannot say (plain-group mode)."""
@@ -462,17 +490,40 @@ class TelegramInput(WebhookChannel[Job]):
         if message is None or message.chat.type != "private":
             return None  # edits, channel posts, other groups: not a resident's new message
         text = message.text or message.caption
-        if text:
-            return Job(message.chat.id, text, "text", hint, update.update_id)
         kind = next((name for name in NON_TEXT if _has(message, name)), None)
+        if text:  # a caption is read as text; the photo itself can still be relayed
+            return Job(
+                message.chat.id,
+                text,
+                "text",
+                hint,
+                update.update_id,
+                message_id=message.message_id,
+                media=kind,
+            )
         if kind is None:
             return None  # service messages (pins, joins...): nothing to answer
-        return Job(message.chat.id, "", kind, hint, update.update_id)
+        return Job(
+            message.chat.id,
+            "",
+            kind,
+            hint,
+            update.update_id,
+            message_id=message.message_id,
+            media=kind,
+        )
 
     async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
         metadata: dict[str, Any] = {"message_type": job.message_type}
         if job.language_hint:
             metadata["language_hint"] = job.language_hint
+        if job.media and job.message_id:  # what the desk can forward to the consultants
+            metadata["media"] = {
+                "platform": "telegram",
+                "kind": job.media,
+                "chat": job.chat_id,
+                "message_id": job.message_id,
+            }
         return UserMessage(
             job.text,
             collector,

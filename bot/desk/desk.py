@@ -165,10 +165,16 @@ class Desk:
         return ["\n".join(texts)]
 
     async def relay(
-        self, conversation: str, text: str, kind: str = "text", urgent: bool = False
+        self,
+        conversation: str,
+        text: str,
+        kind: str = "text",
+        urgent: bool = False,
+        media: dict | None = None,
     ) -> Ticket | None:
         """Relays a resident's message to the rooms while their ticket is open; None when
-        there is no open ticket (the assistant answers)."""
+        there is no open ticket (the assistant answers). A photo or file (`media`) is
+        copied as it is into a room of its platform; elsewhere its kind is named."""
         ticket = self.store.open_for(conversation)
         if ticket is None:
             return None
@@ -176,9 +182,13 @@ class Desk:
         head = f"#{ticket.number}" + (" 🚨 緊急（危険の可能性）" if urgent else "")
         body = text if kind == "text" else f"［{kind}］{text}".strip()
         for room in self.rooms.values():
-            posted = await room.post(f"{head}\n{body}", thread=await self._thread(room, ticket))
-            if posted:
-                self.store.remember_post(ticket.number, room.name, room_chat(room), posted)
+            thread = await self._thread(room, ticket)
+            posted = await room.post(f"{head}\n{body}", thread=thread)
+            copy = getattr(room, "copy", None)
+            copied = await copy(media, thread) if media and copy else None
+            for message in (posted, copied):
+                if message:
+                    self.store.remember_post(ticket.number, room.name, room_chat(room), message)
         return ticket
 
     async def _thread(self, room: Room, ticket: Ticket) -> int | None:

@@ -296,3 +296,30 @@ def test_a_session_that_expires_during_a_ticket_does_not_lift_the_pause(desk, pl
     [started] = [e for e in tracker["events"] if e["event"] == "session_started"]
     assert started["timestamp"] > time.time() - 3600  # a new session began
     consultant_says(desk, platforms, f"/close {number}")
+
+
+def test_a_residents_photo_reaches_the_consultants_as_a_photo(desk, platforms) -> None:
+    chat = next(_chats)
+    number, _ = open_ticket(desk, platforms, chat)
+    photo = fakes.telegram_message(
+        chat, None, extra={**fakes.TELEGRAM_NON_TEXT["photo"], "caption": "this letter came"}
+    )
+    assert desk.telegram(photo)[0] == 200
+    handled(desk)
+    [copied] = [
+        c for c in platforms.calls_to("copyMessage") if int(c.body["from_chat_id"]) == chat
+    ]
+    assert copied.body["chat_id"] == GROUP
+    assert int(copied.body["message_id"]) == photo["message"]["message_id"]
+    assert to_chat(platforms, GROUP)[-1].body["text"] == f"#{number}\n［photo］this letter came"
+    assert (
+        to_chat(platforms, chat)[-1].body["text"] != "this letter came"
+    )  # nothing to the resident
+    # a consultant can reply to the photo itself
+    update = fakes.telegram_group_message(
+        GROUP, "Please come on Tuesday.", reply_to=copied.result["message_id"]
+    )
+    assert desk.telegram(update)[0] == 200
+    handled(desk)
+    assert to_chat(platforms, chat)[-1].body["text"].endswith("Please come on Tuesday.")
+    consultant_says(desk, platforms, f"/close {number}")
