@@ -28,15 +28,15 @@ async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path
     room = TelegramRoom(channel, FORUM)
     desk = Desk(TicketStore(url), renderer, "miyagi", OpeningHours(), to_resident, [room])
     try:
-        await desk.open("telegram:4501", language="ko", topic="faq/labor_trouble", reason="handoff")
-        await desk.open("telegram:4502", language="en", topic=None, reason="handoff")
-        first = desk.open_ticket("telegram:4501")
-        second = desk.open_ticket("telegram:4502")
+        await desk.open("telegram:4601", language="ko", topic="faq/labor_trouble", reason="handoff")
+        await desk.open("telegram:4602", language="en", topic=None, reason="handoff")
+        first = desk.open_ticket("telegram:4601")
+        second = desk.open_ticket("telegram:4602")
         assert first.telegram_thread and second.telegram_thread
         assert first.telegram_thread != second.telegram_thread
         topics = platforms.calls_to("createForumTopic")
         assert topics[0].body["name"].startswith(f"#{first.number} 韓国語")
-        await desk.relay("telegram:4501", "월급을 못 받았어요")
+        await desk.relay("telegram:4601", "월급을 못 받았어요")
         in_topic = [
             c.body["text"]
             for c in platforms.calls_to("sendMessage", chat_id=FORUM)
@@ -52,9 +52,9 @@ async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path
             )
         )
         assert answer is None
-        [got] = platforms.calls_to("sendMessage", chat_id=4501)
+        [got] = platforms.calls_to("sendMessage", chat_id=4601)
         assert got.body["text"].endswith("안녕하세요, 상담원입니다")
-        assert not platforms.calls_to("sendMessage", chat_id=4502)
+        assert not platforms.calls_to("sendMessage", chat_id=4602)
         # a message outside any topic (the General topic) is the consultants' own talk
         assert await desk.from_consultant(GroupMessage("telegram", "Aiko", "lunch?", "78")) is None
     finally:

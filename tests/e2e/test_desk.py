@@ -306,9 +306,7 @@ def test_a_residents_photo_reaches_the_consultants_as_a_photo(desk, platforms) -
     )
     assert desk.telegram(photo)[0] == 200
     handled(desk)
-    [copied] = [
-        c for c in platforms.calls_to("copyMessage") if int(c.body["from_chat_id"]) == chat
-    ]
+    [copied] = [c for c in platforms.calls_to("copyMessage") if int(c.body["from_chat_id"]) == chat]
     assert copied.body["chat_id"] == GROUP
     assert int(copied.body["message_id"]) == photo["message"]["message_id"]
     assert to_chat(platforms, GROUP)[-1].body["text"] == f"#{number}\n［photo］this letter came"
