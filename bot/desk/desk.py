@@ -325,18 +325,23 @@ class Desk:
         return "\n".join(lines)
 
     async def remind(self, after: dt.timedelta) -> int:
-        """Announces again the tickets nobody took within `after`, and tells their
-        residents the center's phone; returns how many."""
-        unseen = self.store.unseen(after, self.clock())
+        """Announces again the tickets nobody took within `after` (not while the center
+        is closed: nobody is there to take them); their residents are given the center's
+        phone, once a ticket. Returns how many were announced."""
+        at = self.clock()
+        if self.hours.is_open(at.replace(tzinfo=dt.timezone.utc)) is False:
+            return 0
+        unseen = self.store.unseen(after, at)
         for ticket in unseen:
             await self.announce(ticket, [])
-            await self.residents(
-                ticket.conversation,
-                [
-                    self.renderer.message(
-                        "desk_still_waiting", ticket.language, ticket=str(ticket.number)
-                    )
-                ],
+            if any(m.kind == "reminder" for m in self.store.messages(ticket.number)):
+                continue
+            text = self.renderer.message(
+                "desk_still_waiting", ticket.language, ticket=str(ticket.number)
+            )
+            delivered = await self.residents(ticket.conversation, [text])
+            self.store.add_message(
+                ticket.number, "assistant", text, kind="reminder", delivered=delivered, at=at
             )
         return len(unseen)
 

@@ -183,6 +183,19 @@ async def test_a_ticket_nobody_took_is_announced_again_and_the_resident_gets_the
     [(to, text)] = residents.sent
     assert to == "line:Uc" and "022-275-9990" in text
     assert await desk.remind(dt.timedelta(minutes=15)) == 0  # just announced
+    clock.at += dt.timedelta(minutes=16)
+    assert await desk.remind(dt.timedelta(minutes=15)) == 1
+    assert len(rooms[0].posts) == 3
+    assert len(residents.sent) == 1  # the resident is told once
+
+
+async def test_no_reminders_while_the_center_is_closed(tmp_path) -> None:
+    # Sunday 2026-12-06 10:00 in Japan: Musashino is closed
+    desk, rooms, residents, clock = make(tmp_path, "musashino", at=dt.datetime(2026, 12, 6, 1, 0))
+    await desk.open("line:Uz", language="en", topic=None, reason="handoff")
+    clock.at += dt.timedelta(hours=2)
+    assert await desk.remind(dt.timedelta(minutes=15)) == 0
+    assert len(rooms[0].posts) == 1 and residents.sent == []
 
 
 async def test_a_reply_that_cannot_be_delivered_is_reported_in_the_room(tmp_path) -> None:

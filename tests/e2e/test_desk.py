@@ -321,3 +321,33 @@ def test_a_residents_photo_reaches_the_consultants_as_a_photo(desk, platforms) -
     handled(desk)
     assert to_chat(platforms, chat)[-1].body["text"].endswith("Please come on Tuesday.")
     consultant_says(desk, platforms, f"/close {number}")
+
+
+def test_a_ticket_nobody_takes_is_announced_again_and_the_resident_gets_the_phone(
+    tmp_path, platforms
+) -> None:
+    env = {
+        **harness.channel_env(platforms),
+        "CONSULTANT_TELEGRAM_CHAT_ID": str(GROUP),
+        "DESK_REMINDER_MINUTES": "0.05",  # 3 seconds
+    }
+    process, base, _ = harness.start(tmp_path, "miyagi", env)
+    try:
+        assistant = Assistant(base)
+        chat = next(_chats)
+        number, _ = open_ticket(assistant, platforms, chat)
+        # the known event: a second card of this ticket in the group
+        end = time.monotonic() + 60
+        while (
+            len([c for c in to_chat(platforms, GROUP) if c.body["text"].startswith(f"#{number}  ")])
+            < 2
+        ):
+            assert time.monotonic() < end, "the ticket was not announced again"
+            time.sleep(0.05)
+        platforms.wait_for("sendMessage", count=2, chat_id=chat)
+        reminder = to_chat(platforms, chat)[1].body["text"]
+        assert reminder == renderer().message("desk_still_waiting", "en", ticket=str(number))
+        assert "022-275-9990" in reminder
+        consultant_says(assistant, platforms, f"/take {number}")
+    finally:
+        harness.stop(process)
