@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import channels, langid, nlu, safety, training
+from bench import channels, desk, langid, nlu, safety, training
 
 
 def main() -> int:
@@ -14,6 +14,7 @@ def main() -> int:
         "emergencies and out of scope": safety.run(),
         "training time": training.run(),
         "channel latency": channels.run(),
+        "consultant desk latency": desk.run(),
     }
     print(
         "\nSummary: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results.items())

@@ -175,6 +175,11 @@ class DeskLink:
         if text.strip() == END_PAYLOAD:
             await desk.close(ticket, "", by_resident=True)  # resumes the conversation
             return []
+        # the consultants first: the relay does not wait for the model
+        media = (message.metadata or {}).get("media")
+        kind = (message.metadata or {}).get("message_type") or "text"
+        kind = media["kind"] if media and kind == "text" else kind
+        await desk.relay(conversation, text, kind=kind, media=media)
         recorded = " " + text if text.lstrip().startswith("/") else text
         await on_new_message(
             UserMessage(
@@ -190,23 +195,10 @@ class DeskLink:
         if tracker is not None and not tracker.is_paused():  # a new session lifted it
             await self.set_paused(conversation, True)
         intent = ((tracker.latest_message.intent if tracker else None) or {}).get("name")
-        kind = (message.metadata or {}).get("message_type") or "text"
-        urgent = intent == "emergency"
-        if urgent:
-            desk.store.open(
-                conversation,
-                center=desk.center,
-                language=ticket.language,
-                topic=ticket.topic,
-                priority="urgent",
-                reason="emergency",
-            )
-        media = (message.metadata or {}).get("media")
-        kind = media["kind"] if media and kind == "text" else kind
-        await desk.relay(conversation, text, kind=kind, urgent=urgent, media=media)
-        if urgent:
-            return [renderer().message("emergency", ticket.language)]
-        return []
+        if intent != "emergency":
+            return []
+        await desk.alert(ticket)
+        return [renderer().message("emergency", ticket.language)]
 
 
 LINK = DeskLink()

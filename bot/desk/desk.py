@@ -191,6 +191,23 @@ class Desk:
                     self.store.remember_post(ticket.number, room.name, room_chat(room), message)
         return ticket
 
+    async def alert(self, ticket: Ticket) -> None:
+        """The resident's last message reads as danger now: the ticket becomes urgent, and
+        every room is told (the resident already has 110/119)."""
+        self.store.open(
+            ticket.conversation,
+            center=ticket.center,
+            language=ticket.language,
+            topic=ticket.topic,
+            priority="urgent",
+            reason="emergency",
+        )
+        text = f"#{ticket.number} 🚨 緊急（危険の可能性）: 相談者に110/119を案内しました。至急確認してください。"
+        for room in self.rooms.values():
+            posted = await room.post(text, thread=await self._thread(room, ticket))
+            if posted:
+                self.store.remember_post(ticket.number, room.name, room_chat(room), posted)
+
     async def _thread(self, room: Room, ticket: Ticket) -> int | None:
         """The ticket's forum topic in a Telegram forum group, opened on first use."""
         if room.name != "telegram":
