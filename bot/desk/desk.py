@@ -29,7 +29,7 @@ from typing import Protocol
 from bot.desk.commands import Command, CommandError, parse
 from bot.desk.hours import JAPAN, OpeningHours
 from bot.desk.tickets import CLOSED, WAITING, Ticket, TicketStore, now
-from bot.guidebook import Renderer
+from bot.guidebook import Button, Renderer
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,6 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class Button:
-    title: str
-    payload: str
-
-
-@dataclass(frozen=True)
 class GroupMessage:
     """A message a consultant wrote in a room."""
 
@@ -74,15 +68,20 @@ class GroupMessage:
 
 
 class Room(Protocol):
-    """A consultants' group on one platform."""
+    """A consultants' group on one platform. A room may also `copy(media, thread)` a
+    resident's photo or file of its own platform (Telegram)."""
 
     name: str
+    chat: str
 
     async def post(
-        self, text: str, buttons: tuple[Button, ...] = (), ticket: Ticket | None = None
+        self, text: str, buttons: tuple[Button, ...] = (), thread: int | None = None
     ) -> str | None:
-        """Posts a message (in the ticket's forum topic where there is one); returns its
-        message id, None when it could not be posted."""
+        """Posts a message (in a forum topic when `thread` is given); returns its message
+        id, None when it could not be posted."""
+
+    async def open_thread(self, title: str) -> int | None:
+        """A forum topic of its own for a ticket, where the group has topics; else None."""
 
 
 Residents = Callable[[str, list[str]], Awaitable[bool]]  # conversation id, texts -> delivered
