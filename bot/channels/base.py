@@ -47,7 +47,7 @@ from tenacity import (
 
 from bot.channels.desk import END_PAYLOAD, LINK
 from bot.channels.notices import Notices, renderer
-from bot.settings import ConfigurationError, Settings
+from bot.settings import ConfigurationError, DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -362,6 +362,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self._refused: dict[str, float] = {}
         self._tasks: set[asyncio.Task] = set()
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+        # the consultants' groups, read once (the channels check every event against them)
+        self.desk_settings = DeskSettings.from_env()
         LINK.register(self)
 
     def room(self, desk: Any) -> Any:

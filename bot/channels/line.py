@@ -404,7 +404,7 @@ class LineInput(WebhookChannel[Job]):
     @property
     def consultants(self) -> str | None:
         """The consultants' group id (CONSULTANT_LINE_GROUP_ID), if any."""
-        return DeskSettings.from_env().line_group_id if self.settings else None
+        return self.desk_settings.line_group_id if self.settings else None
 
     def room(self, desk: DeskSettings) -> LineRoom | None:
         if self.settings is None or desk.line_group_id is None:

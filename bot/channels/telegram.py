@@ -388,7 +388,7 @@ class TelegramInput(WebhookChannel[Job]):
     @property
     def consultants(self) -> int | None:
         """The consultants' group chat id (CONSULTANT_TELEGRAM_CHAT_ID), if any."""
-        return DeskSettings.from_env().telegram_chat_id if self.settings else None
+        return self.desk_settings.telegram_chat_id if self.settings else None
 
     def room(self, desk: DeskSettings) -> TelegramRoom | None:
         if self.settings is None or desk.telegram_chat_id is None:
