@@ -1,7 +1,8 @@
 """`make prune`: deletes what is older than RETENTION_DAYS (README, "Personal data").
 
-Conversation texts (every event of Rasa's tracker store: messages, answers, slots) and the
-unanswered questions kept for the staff. `bot.run` does the same at every start when
+Conversation texts (every event of Rasa's tracker store: messages, answers, slots), the
+unanswered questions kept for the staff, and the desk's closed tickets with what was
+relayed in them (messages, photos, files; open tickets stay). `bot.run` does the same at every start when
 RETENTION_DAYS is set. Without RETENTION_DAYS nothing is deleted, and `make prune` says so.
 """
 
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from bot.conversations import prune as prune_conversations
 from bot.conversations import tracker_store_url
+from bot.desk.schema import upgrade
+from bot.desk.tickets import TicketStore
 from bot.settings import ROOT, ConfigurationError, Settings
 from bot.unanswered import UnansweredLog
 
@@ -23,6 +26,8 @@ def prune(settings: Settings, endpoints: Path) -> dict[str, int]:
     if days is None:
         return {}
     counts = {"unanswered questions": UnansweredLog(settings.database_url).prune(days)}
+    upgrade(settings.database_url)
+    counts["desk tickets"] = TicketStore(settings.database_url).prune(days)
     url = tracker_store_url(endpoints)
     if url is not None:
         counts["conversation events"] = prune_conversations(url, days)

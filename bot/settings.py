@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 LINE_API = "https://api.line.me"
+LINE_DATA_API = "https://api-data.line.me"
 TELEGRAM_API = "https://api.telegram.org"
 # How long one call to a platform API may take before it is retried (seconds).
 DEFAULT_PLATFORM_TIMEOUT = 10.0
@@ -158,6 +159,33 @@ class LineSettings(_Channel):
     channel_secret: SecretStr = Field(validation_alias="LINE_CHANNEL_SECRET")
     access_token: SecretStr = Field(validation_alias="LINE_CHANNEL_ACCESS_TOKEN")
     api_base_url: str = Field(LINE_API, validation_alias="LINE_API_BASE_URL")
+    # Where LINE keeps what residents send (photos, files). LINE's own is another host
+    # than the Messaging API's; any other LINE_API_BASE_URL (a proxy, the test fakes)
+    # serves both.
+    data_api_base_url: str | None = Field(None, validation_alias="LINE_DATA_API_BASE_URL")
+    # The server's public HTTPS address: LINE shows a picture only from an HTTPS URL, so
+    # photos relayed into a LINE chat are served from here (/webhooks/line/media/...).
+    public_url: str | None = Field(None, validation_alias="PUBLIC_URL")
+
+    @field_validator("data_api_base_url")
+    @classmethod
+    def _data_url(cls, value: str | None) -> str | None:
+        return _base_url(value, LINE_DATA_API) if value else None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith("https://"):
+            raise ValueError("must be the server's public https:// address (LINE needs HTTPS)")
+        return _base_url(value, "https://assistant.example.org")
+
+    @property
+    def data_api(self) -> str:
+        if self.data_api_base_url:
+            return self.data_api_base_url
+        return LINE_DATA_API if self.api_base_url == LINE_API else self.api_base_url
 
     @property
     def secrets(self) -> tuple[str, ...]:

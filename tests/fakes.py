@@ -2,7 +2,10 @@
 
 They run in a thread of their own (so that synchronous tests and a separate assistant
 process can use them), record every call, check what the real platforms check (tokens,
-limits, single-use reply tokens, retry keys) and can be told to fail: answer 5xx or hang.
+limits, single-use reply tokens, retry keys, HTTPS picture URLs, a group's send rate when
+asked) and can be told to fail: answer 5xx or hang. They keep files as the platforms do:
+what a LINE resident sent (`line_contents`), Telegram files by id (`telegram_files`,
+uploads included), served as the platforms serve them.
 The channels reach them through LINE_API_BASE_URL and TELEGRAM_API_BASE_URL.
 """
 
@@ -13,6 +16,8 @@ import base64
 import hashlib
 import hmac
 import json
+import math
+import re
 import socket
 import threading
 import time
@@ -67,6 +72,13 @@ class FakePlatforms:
         self.profiles: dict[str, str] = {}  # LINE user id -> profile language
         self.group_members: dict[str, str] = {}  # LINE user id -> display name in a group
         self.forum_chats: set[int] = set()  # Telegram groups with topics (forums)
+        # LINE message id -> (bytes, content type): what residents sent, for the data API
+        self.line_contents: dict[str, tuple[bytes, str]] = {}
+        # Telegram file id -> (bytes, file path), residents' files and the bot's uploads
+        self.telegram_files: dict[str, tuple[bytes, str]] = {}
+        # Telegram refuses (429) more than this many messages a minute to one group
+        self.group_sends_per_minute: int | None = None
+        self._group_sends: dict[int, list[float]] = {}
         self._thread_id = 1000
         self.troubles: dict[str, Trouble] = {}
         # Telegram groups that became supergroups: old chat id -> new chat id.
@@ -178,6 +190,7 @@ class FakePlatforms:
         """Serves on the running event loop (`make bench` measures on the same loop)."""
         app = web.Application()
         app.router.add_route("*", "/v2/bot/{method:.+}", self._line)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._telegram_file)
         app.router.add_route("*", "/bot{token}/{method}", self._telegram)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -205,6 +218,8 @@ class FakePlatforms:
             method = "profile"
         elif request.method == "GET" and method.startswith("group/") and "/member/" in method:
             method = "group/member"
+        elif request.method == "GET" and re.fullmatch(r"message/[^/]+/content", method):
+            return await self._line_content(request, method.split("/")[1])
         raw = await request.read()
         body = json.loads(raw) if raw else {}
         call = Call("line", method, body, dict(request.headers))
@@ -221,6 +236,21 @@ class FakePlatforms:
         call.status, call.result = status, answer
         self._record(call)
         return web.json_response(answer, status=status)
+
+    async def _line_content(self, request: web.Request, message_id: str) -> web.Response:
+        """GET /v2/bot/message/{id}/content (on api-data.line.me at LINE): the bytes."""
+        call = Call("line", "message/content", {"messageId": message_id}, dict(request.headers))
+        if request.headers.get("Authorization") != f"Bearer {LINE_TOKEN}":
+            call.status = 401
+            self._record(call)
+            return web.json_response({"message": "Authentication failed"}, status=401)
+        trouble = await self._trouble("message/content")
+        found = self.line_contents.get(message_id)
+        call.status = trouble.status if trouble else (200 if found else 404)
+        self._record(call)
+        if call.status != 200:
+            return web.json_response({"message": "Not found"}, status=call.status)
+        return web.Response(body=found[0], content_type=found[1])
 
     def _line_answer(self, method: str, request: web.Request, body: dict) -> tuple[int, dict]:
         if method == "group/member":
@@ -277,6 +307,9 @@ class FakePlatforms:
             body = await request.json()
         else:  # python-telegram-bot posts form fields: objects as JSON, numbers as text
             body = dict(await request.post())
+            for key, value in list(body.items()):  # an upload (multipart): its bytes
+                if isinstance(value, web.FileField):
+                    body[key] = {"filename": value.filename, "data": value.file.read()}
             for key in ("reply_markup", "link_preview_options", "allowed_updates"):
                 if isinstance(body.get(key), str):
                     body[key] = json.loads(body[key])
@@ -315,6 +348,19 @@ class FakePlatforms:
                 },
                 status=400,
             )
+        wait = self._group_wait(method, body.get("chat_id"))
+        if wait:  # as Telegram answers a bot sending too fast to a group
+            call.status = 429
+            self._record(call)
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {wait}",
+                    "parameters": {"retry_after": wait},
+                },
+                status=429,
+            )
         status, result = self._telegram_answer(method, body)
         call.status, call.result = status, result
         self._record(call)
@@ -323,6 +369,58 @@ class FakePlatforms:
                 {"ok": False, "error_code": status, "description": result}, status=status
             )
         return web.json_response({"ok": True, "result": result})
+
+    def _group_wait(self, method: str, chat_id: Any) -> int:
+        """Seconds to wait before the group takes another message (0: it takes this one)."""
+        sends = ("sendMessage", "copyMessage", "sendPhoto", "sendDocument")
+        limit = self.group_sends_per_minute
+        if limit is None or method not in sends or not str(chat_id).startswith("-"):
+            return 0
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._group_sends.get(int(chat_id), []) if now - t < 60]
+            if len(recent) >= limit:
+                self._group_sends[int(chat_id)] = recent
+                return max(1, math.ceil(60 - (now - recent[0])))
+            recent.append(now)
+            self._group_sends[int(chat_id)] = recent
+        return 0
+
+    async def _telegram_file(self, request: web.Request) -> web.Response:
+        """A file download (https://api.telegram.org/file/bot<token>/<file_path>)."""
+        if request.match_info["token"] != TELEGRAM_TOKEN:
+            return web.Response(status=404)
+        path = request.match_info["path"]
+        found = next((data for data, p in self.telegram_files.values() if p == path), None)
+        self._record(Call("telegram", "file", {"path": path}, dict(request.headers)))
+        return web.Response(body=found) if found is not None else web.Response(status=404)
+
+    def _sent_message(self, body: dict, **content: Any) -> dict[str, Any]:
+        with self._lock:
+            self._message_id += 1
+            message_id = self._message_id
+        chat = int(body["chat_id"])
+        thread = body.get("message_thread_id")
+        extra = {}
+        if thread and chat in self.forum_chats:
+            extra = {"message_thread_id": int(thread), "is_topic_message": True}
+        return {
+            **extra,
+            **content,
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
+        }
+
+    def _upload(self, body: dict, field: str) -> tuple[str, int] | None:
+        """Keeps an uploaded file as Telegram does; its new file id and size."""
+        upload = body.get(field)
+        if not isinstance(upload, dict) or not upload.get("data"):
+            return None
+        with self._lock:
+            file_id = f"up{len(self.telegram_files) + 1}"
+            self.telegram_files[file_id] = (upload["data"], f"uploads/{file_id}")
+        return file_id, len(upload["data"])
 
     def _telegram_answer(self, method: str, body: dict) -> tuple[int, Any]:
         if method == "getMe":
@@ -342,23 +440,7 @@ class FakePlatforms:
                 for button in row:
                     if len(button.get("callback_data", "").encode()) > 64:
                         return 400, "Bad Request: BUTTON_DATA_INVALID"
-            with self._lock:
-                self._message_id += 1
-                message_id = self._message_id
-            thread = body.get("message_thread_id")
-            extra = {}
-            if thread and int(body["chat_id"]) in self.forum_chats:
-                extra = {"message_thread_id": int(thread), "is_topic_message": True}
-            return 200, {
-                **extra,
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {
-                    "id": int(body["chat_id"]),
-                    "type": "private" if int(body["chat_id"]) > 0 else "supergroup",
-                },
-                "text": text,
-            }
+            return 200, self._sent_message(body, text=text)
         if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
             return 200, True
         if method == "getChat":
@@ -382,6 +464,31 @@ class FakePlatforms:
             with self._lock:
                 self._message_id += 1
                 return 200, {"message_id": self._message_id}
+        if method == "getFile":
+            found = self.telegram_files.get(str(body.get("file_id")))
+            if found is None:
+                return 400, "Bad Request: invalid file_id"
+            return 200, {
+                "file_id": body["file_id"],
+                "file_unique_id": f"u-{body['file_id']}",
+                "file_size": len(found[0]),
+                "file_path": found[1],
+            }
+        if method == "sendPhoto":
+            uploaded = self._upload(body, "photo")
+            if uploaded is None:
+                return 400, "Bad Request: there is no photo in the request"
+            file_id, size = uploaded
+            photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 90, "height": 90}]
+            return 200, self._sent_message(body, photo=photo)
+        if method == "sendDocument":
+            uploaded = self._upload(body, "document")
+            if uploaded is None:
+                return 400, "Bad Request: there is no document in the request"
+            file_id, size = uploaded
+            name = body["document"].get("filename") or "file"
+            document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name}
+            return 200, self._sent_message(body, document=document)
         if method == "createForumTopic":
             if int(body["chat_id"]) not in self.forum_chats:
                 return 400, "Bad Request: the chat is not a forum"
@@ -401,8 +508,14 @@ def _line_messages_problem(messages: Any) -> str | None:
     if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
         return "messages: must hold 1 to 5 messages"
     for message in messages:
-        if message.get("type") != "text":
+        if message.get("type") == "image":
+            for key in ("originalContentUrl", "previewImageUrl"):
+                url = message.get(key) or ""
+                if not url.startswith("https://") or len(url) > 2000:
+                    return f"messages[].{key}: must be an HTTPS URL of at most 2000 characters"
             continue
+        if message.get("type") != "text":
+            return f"messages[].type: {message.get('type')} is not one the fake knows"
         text = message.get("text") or ""
         if not text or len(text) > 5000:
             return "messages[].text: must be 1 to 5000 characters"

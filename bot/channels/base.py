@@ -387,6 +387,9 @@ class WebhookChannel(InputChannel, Generic[Job]):
     def accept_call(self, request: Request) -> HTTPResponse:
         raise NotImplementedError
 
+    def routes(self, webhook: Blueprint) -> None:
+        """Routes of the channel's own beside the health check and the webhook."""
+
     def queue(self, conversation: str, job: Job) -> None:
         """Hands a job to the inbox; a full inbox gets the resident a polite refusal."""
         refusal = self.inbox.put(conversation, job)
@@ -485,6 +488,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 error = f"the {self.name()} channel is off: set {variables}"
                 return response.json({"error": error}, status=404)
             return self.accept_call(request)
+
+        self.routes(webhook)
 
         @webhook.listener("after_server_start")
         async def started(app: Any, *_: Any) -> None:

@@ -1,8 +1,9 @@
 """The channels' side of the consultant desk: bot/desk/ decides, this module connects it.
 
 - `LINK.desk`: the server's one `Desk` (when DeskSettings is on), with a room for every
-  consultants' group whose channel is on, and a resident sender that delivers on the
-  resident's own channel (a LINE resident can be served from the Telegram group).
+  consultants' group whose channel is on, a resident sender that delivers on the
+  resident's own channel (a LINE resident can be served from the Telegram group), and
+  the fetcher of photos and files from the platform they were sent on.
 - `LINK.open(...)`: an action asked for a ticket (a `{"desk": ...}` custom message):
   the ticket opens, the resident is told its number, and the conversation is paused in
   Rasa (its messages are still recorded; no action runs).
@@ -28,9 +29,9 @@ from rasa.shared.core.events import ConversationPaused, ConversationResumed
 
 from bot.channels.notices import renderer
 from bot.conversations import platform_id
-from bot.desk.desk import Desk, Turn
+from bot.desk.desk import Attachment, Desk, Turn
 from bot.desk.hours import OpeningHours
-from bot.desk.tickets import TicketStore
+from bot.desk.tickets import Media, TicketStore
 from bot.settings import DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
@@ -76,15 +77,30 @@ class DeskLink:
             self.send_to_resident,
             rooms,
             on_close=self.resume,
+            fetch=self.fetch,
         )
 
-    async def send_to_resident(self, conversation: str, texts: list[str]) -> bool:
+    async def send_to_resident(
+        self, conversation: str, texts: list[str], attachment: Attachment | None = None
+    ) -> bool:
+        """Texts, then a photo or file, on the resident's own channel; True when all of
+        it was delivered."""
         channel, pid = platform_id(conversation)
         target = self.channels.get(channel)
         if target is None or target.settings is None:
             logger.error("desk: no %s channel to reach a resident", channel)
             return False
-        return await target.send_texts(pid, texts)
+        delivered = await target.send_texts(pid, texts)
+        if attachment is not None:
+            delivered = await target.send_attachment(pid, attachment) and delivered
+        return delivered
+
+    async def fetch(self, ref: dict[str, Any]) -> Media | None:
+        """A photo's or file's bytes, from the channel of the platform it was sent on."""
+        source = self.channels.get(str(ref.get("platform")))
+        if source is None or source.settings is None:
+            return None
+        return await source.fetch_media(ref)
 
     def start(self, app: Any) -> None:
         """At server start (each channel calls it; once is enough): the Rasa app, and the
@@ -176,10 +192,8 @@ class DeskLink:
             await desk.close(ticket, "", by_resident=True)  # resumes the conversation
             return []
         # the consultants first: the relay does not wait for the model
-        media = (message.metadata or {}).get("media")
         kind = (message.metadata or {}).get("message_type") or "text"
-        kind = media["kind"] if media and kind == "text" else kind
-        await desk.relay(conversation, text, kind=kind, media=media)
+        await desk.relay(conversation, text, kind=kind, media=(message.metadata or {}).get("media"))
         recorded = " " + text if text.lstrip().startswith("/") else text
         await on_new_message(
             UserMessage(

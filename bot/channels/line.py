@@ -18,6 +18,12 @@ Webhook: `POST /webhooks/line/webhook` (health: `GET /webhooks/line/`).
    delays a reply instead of losing it; what still fails is logged and counted. When the
    assistant fails or says nothing, the resident gets an apology (bot.channels.notices).
 
+While a resident's ticket is open (bot/channels/desk.py), a photo, video, voice message
+or file they send goes to the consultants as it is: fetched from LINE's data API and
+uploaded to the Telegram group, or shown in the LINE group from this server
+(`GET /webhooks/line/media/<token>`, with PUBLIC_URL: LINE shows pictures from HTTPS
+addresses only; the token is unguessable).
+
 The resident's LINE profile language is sent as `metadata.language_hint`; the assistant
 uses it only while the conversation has no language yet (actions/language.py).
 Configuration comes from the environment only (bot.settings.LineSettings).
@@ -34,8 +40,10 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import io
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -49,6 +57,7 @@ from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     Configuration,
+    ImageMessage,
     PostbackAction,
     PushMessageRequest,
     QuickReply,
@@ -76,7 +85,8 @@ from bot.channels.base import (
 )
 from bot.channels.desk import LINK
 from bot.conversations import conversation_id
-from bot.desk.desk import GroupMessage
+from bot.desk.desk import Attachment, GroupMessage
+from bot.desk.tickets import MEDIA_BYTES, Media
 from bot.languages import from_locale
 from bot.settings import DeskSettings, LineSettings
 
@@ -92,6 +102,11 @@ REPLY_TOKEN_SECONDS = 50.0
 PROFILE_TIMEOUT = 3.0  # the profile is only a hint: never wait long for it
 
 NON_TEXT = ("sticker", "image", "audio", "video", "file", "location")
+# LINE's message types as the desk names them.
+MEDIA_KINDS = {"image": "photo", "video": "video", "audio": "audio", "file": "file"}
+IMAGE_BYTES = 10 * 1024 * 1024  # the largest picture LINE shows (JPEG or PNG)
+PREVIEW_PIXELS = 480  # the preview LINE shows in the chat (at most 1 MB)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 def signature_of(secret: str, body: bytes) -> str:
@@ -119,6 +134,7 @@ class Job:
     author_id: str | None = None  # who wrote in the group (None: LINE did not say)
     message_id: str | None = None
     quoted: str | None = None  # the group message quoted (a reply)
+    media: dict[str, Any] | None = None  # a photo or file, for the desk (see Attachment)
 
 
 def _label(title: str) -> str:
@@ -296,6 +312,36 @@ class LineApi:
         logger.error("line: could not deliver a reply to %s (%s)", tag(to), last)
         return None
 
+    async def content(self, message_id: str) -> tuple[bytes, str] | None:
+        """What a resident sent (a photo, a file) and its type, from LINE's data API
+        (the SDK's blob client cannot be pointed elsewhere, so aiohttp calls it); None when
+        LINE does not have it, it is larger than MEDIA_BYTES, or LINE cannot be reached
+        before PLATFORM_RETRY_SECONDS."""
+        url = f"{self.settings.data_api}/v2/bot/message/{message_id}/content"
+        headers = {"Authorization": f"Bearer {self.settings.access_token.get_secret_value()}"}
+        attempts = retrying(self.settings.retry_seconds, _retryable, self.first_wait)
+        try:
+            async with aiohttp.ClientSession(
+                timeout=self._timeout(self.settings.timeout * 4)
+            ) as http:
+                async for attempt in attempts:
+                    with attempt:
+                        async with http.get(url, headers=headers) as answer:
+                            if answer.status != 200:
+                                raise ApiException(status=answer.status, reason=answer.reason)
+                            data = bytearray()
+                            async for chunk in answer.content.iter_chunked(1 << 16):
+                                data += chunk
+                                if len(data) > MEDIA_BYTES:
+                                    logger.warning(
+                                        "line: a file over %d bytes is not passed on", MEDIA_BYTES
+                                    )
+                                    return None
+                            return bytes(data), answer.content_type or "application/octet-stream"
+        except Exception as error:  # noqa: BLE001 - the consultants are told it is missing
+            logger.warning("line: a resident's file could not be fetched (%s)", _describe(error))
+        return None
+
     async def member_name(self, group_id: str, user_id: str) -> str:
         """A consultant's display name in the group; "" when LINE does not say."""
         try:
@@ -320,6 +366,13 @@ class LineRoom:
 
     async def open_thread(self, title: str) -> None:
         return None  # LINE groups have no topics
+
+    async def send_media(self, attachment: Attachment, thread: int | None = None) -> str | None:
+        message = await self.channel.media_message(attachment)
+        if message is None:
+            return None
+        sent = await self.channel.courier.run(self.channel.api.push_ids(self.chat, [message]))
+        return sent[-1] if sent else None
 
     async def post(self, text: str, buttons: tuple = (), thread: int | None = None) -> str | None:
         choices = tuple(Choice(b.title, b.payload) for b in buttons)
@@ -467,7 +520,14 @@ class LineInput(WebhookChannel[Job]):
                     user_id, str(content.get("text") or ""), "text", token, event_id=event_id
                 )
             kind = content.get("type")
-            return Job(user_id, "", kind if kind in NON_TEXT else "other", token, event_id=event_id)
+            return Job(
+                user_id,
+                "",
+                kind if kind in NON_TEXT else "other",
+                token,
+                event_id=event_id,
+                media=_media_ref(content),
+            )
         if kind == "postback":
             data = str((event.get("postback") or {}).get("data") or "")
             return Job(user_id, data, "postback", token, event_id=event_id) if data else None
@@ -487,6 +547,68 @@ class LineInput(WebhookChannel[Job]):
                 self._hints.popitem(last=False)
         return self._hints[user_id]
 
+    def routes(self, webhook: Any) -> None:
+        @webhook.route("/media/<token:str>", methods=["GET"])
+        async def media(request: Request, token: str) -> HTTPResponse:
+            return self.serve_media(token, preview=False)
+
+        @webhook.route("/media/<token:str>/preview", methods=["GET"])
+        async def preview(request: Request, token: str) -> HTTPResponse:
+            return self.serve_media(token, preview=True)
+
+    def serve_media(self, token: str, preview: bool) -> HTTPResponse:
+        """A relayed photo or file, for LINE's servers and the consultants' LINE app: 404
+        unless the token is one the desk gave out."""
+        desk = LINK.desk
+        on = desk is not None and self.settings is not None
+        item = desk.store.media(token) if on and _TOKEN.fullmatch(token) else None
+        if item is None:
+            return response.json({"error": "not found"}, status=404)
+        headers = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+        if item.is_image:
+            data = _preview(item.data) if preview else item.data
+            return response.raw(data, content_type=item.mime, headers=headers)
+        # anything else is a download, never a page of this server
+        name = item.filename or "file"
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+        headers["Content-Security-Policy"] = "sandbox"
+        return response.raw(item.data, content_type="application/octet-stream", headers=headers)
+
+    async def fetch_media(self, ref: dict[str, Any]) -> Media | None:
+        """The bytes of a LINE resident's photo or file (for the desk)."""
+        if not ref.get("message_id"):
+            return None
+        fetched = await self.courier.run(self.api.content(str(ref["message_id"])))
+        if fetched is None:
+            return None
+        data, mime = fetched
+        kind = str(ref.get("kind") or "file")
+        return Media(kind, data, mime, str(ref.get("filename") or _file_name(kind, mime)))
+
+    async def media_message(self, attachment: Attachment) -> ImageMessage | TextMessage | None:
+        """A photo or file as a LINE message: a picture shown from this server, anything
+        else a link to download it; None without PUBLIC_URL or the bytes."""
+        if self.settings.public_url is None:
+            logger.warning("line: set PUBLIC_URL to show photos and files in LINE chats")
+            return None
+        loaded = await attachment.load()
+        if loaded is None:
+            return None
+        media, token = loaded
+        url = f"{self.settings.public_url}/webhooks/line/media/{token}"
+        if media.is_image and len(media.data) <= IMAGE_BYTES:
+            return ImageMessage(original_content_url=url, preview_image_url=url + "/preview")
+        return TextMessage(
+            text=f"📎 {media.filename or attachment.kind} ({_size(media.data)})\n{url}"
+        )
+
+    async def send_attachment(self, platform_id: str, attachment: Attachment) -> bool:
+        """A consultant's photo or file, pushed to a LINE resident."""
+        message = await self.media_message(attachment)
+        if message is None:
+            return False
+        return await self.courier.run(self.api.push_all(platform_id, [message]))
+
     async def send_texts(self, platform_id: str, texts: list[str]) -> bool:
         """A consultant's reply or the desk's notice, pushed (there is no reply token)."""
         return await self.courier.run(
@@ -494,7 +616,11 @@ class LineInput(WebhookChannel[Job]):
         )
 
     async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
-        metadata = {"message_type": "text" if job.message_type == "postback" else job.message_type}
+        metadata: dict[str, Any] = {
+            "message_type": "text" if job.message_type == "postback" else job.message_type
+        }
+        if job.media:
+            metadata["media"] = job.media
         hint = await self.language_hint(job.user_id)
         if hint:
             metadata["language_hint"] = hint
@@ -513,6 +639,52 @@ class LineInput(WebhookChannel[Job]):
             await self.courier.run(
                 self.api.send(job.user_id, rendered, job.reply_token, job.received)
             )
+
+
+def _media_ref(content: dict[str, Any]) -> dict[str, Any] | None:
+    """Where the desk finds a resident's photo or file again: LINE keeps what was sent
+    through LINE (contentProvider "line") for a while; others are only named."""
+    kind = content.get("type")
+    provider = (content.get("contentProvider") or {}).get("type", "line")
+    if kind not in MEDIA_KINDS or provider != "line" or not content.get("id"):
+        named = MEDIA_KINDS.get(kind, kind)  # sent from elsewhere, or a sticker: named only
+        return {"platform": "line", "kind": named} if kind in NON_TEXT else None
+    ref = {"platform": "line", "kind": MEDIA_KINDS[kind], "message_id": str(content["id"])}
+    if kind == "file" and content.get("fileName"):
+        ref["filename"] = str(content["fileName"])[:255]
+    return ref
+
+
+def _file_name(kind: str, mime: str) -> str:
+    extension = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4", "audio/m4a": "m4a"}
+    return f"{kind}.{extension.get(mime, 'bin')}"
+
+
+def _size(data: bytes) -> str:
+    n = len(data)
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+def _preview(data: bytes) -> bytes:
+    """A small JPEG of a picture, for LINE's preview (at most 1 MB); the picture itself
+    when it cannot be read."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (PREVIEW_PIXELS, PREVIEW_PIXELS))  # JPEG: decode small
+            image.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=80)
+            return out.getvalue()
+    except Exception:  # noqa: BLE001 - a preview is not worth an error
+        return data
 
 
 async def register_webhook(settings: LineSettings, public_url: str) -> str:

@@ -19,6 +19,12 @@ python-telegram-bot (not Rasa's aiogram channel).
    When the assistant fails or says nothing, the resident gets an apology
    (bot.channels.notices).
 
+While a resident's ticket is open (bot/channels/desk.py), a photo, video, voice message or
+file they send goes to the consultants as it is: copied into the Telegram group
+(copyMessage), or downloaded (getFile, at most 20 MB) for the LINE group. A consultant's
+photo or file in the Telegram group, as a reply to a card or relay, in the ticket's forum
+topic or captioned `/reply <n>`, reaches the resident the same way.
+
 The user's Telegram `language_code` is sent as `metadata.language_hint`; the assistant
 uses it only while the conversation has no language yet (actions/language.py).
 Configuration comes from the environment only (bot.settings.TelegramSettings).
@@ -47,6 +53,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     Update,
@@ -75,7 +82,8 @@ from bot.channels.base import (
 )
 from bot.channels.desk import LINK
 from bot.conversations import conversation_id
-from bot.desk.desk import GroupMessage
+from bot.desk.desk import Attachment, GroupMessage
+from bot.desk.tickets import MEDIA_BYTES, Media
 from bot.languages import from_locale
 from bot.settings import DeskSettings, TelegramSettings
 
@@ -103,6 +111,17 @@ NON_TEXT = (
     "poll",
     "dice",
 )
+# Telegram's message parts as the desk names them: (kind, default file name, type).
+MEDIA_KINDS = {
+    "photo": ("photo", "photo.jpg", "image/jpeg"),
+    "document": ("file", "file", "application/octet-stream"),
+    "video": ("video", "video.mp4", "video/mp4"),
+    "video_note": ("video", "video.mp4", "video/mp4"),
+    "animation": ("animation", "animation.mp4", "video/mp4"),
+    "voice": ("voice", "voice.ogg", "audio/ogg"),
+    "audio": ("audio", "audio.mp3", "audio/mpeg"),
+}
+PHOTO_BYTES = 10 * 1024 * 1024  # the largest photo sendPhoto takes; larger ones go as files
 
 
 @dataclass(frozen=True)
@@ -120,7 +139,7 @@ class Job:
     message_id: int | None = None
     reply_to: int | None = None
     thread: int | None = None
-    media: str | None = None  # a photo, file, voice... sent with the message
+    media: dict[str, Any] | None = None  # a photo, file, voice... (see desk Attachment)
 
 
 class TelegramRoom:
@@ -140,18 +159,11 @@ class TelegramRoom:
         self._order = asyncio.Lock()  # one message after the other, in the order posted
         self._forum: bool | None = None
 
-    async def copy(self, media: dict[str, Any], thread: int | None = None) -> str | None:
-        """Forwards a Telegram resident's photo, file or voice message as it is (Telegram's
-        copyMessage: no "forwarded from" with the resident's name); None for media of
-        another platform."""
-        if media.get("platform") != "telegram":
-            return None
+    async def send_media(self, attachment: Attachment, thread: int | None = None) -> str | None:
+        """A resident's photo or file: a Telegram one copied as it is (copyMessage: no
+        "forwarded from" with the resident's name), another platform's uploaded."""
         async with self._order, self.limiter:
-            sent = await self.channel.courier.run(
-                self.channel.api.copy(
-                    self.chat_id, int(media["chat"]), int(media["message_id"]), thread
-                )
-            )
+            sent = await self.channel.send_attachment_to(self.chat_id, attachment, thread)
         return str(sent) if sent else None
 
     async def open_thread(self, title: str) -> int | None:
@@ -255,6 +267,7 @@ class TelegramApi:
         self.bot = Bot(
             settings.bot_token.get_secret_value(),
             base_url=f"{settings.api_base_url}/bot",
+            base_file_url=f"{settings.api_base_url}/file/bot",
             request=self._request,
         )
 
@@ -279,6 +292,40 @@ class TelegramApi:
             logger.warning("telegram: a resident's file was not copied (%s)", self._describe(error))
             return None
         return copied.message_id
+
+    async def download(self, file_id: str) -> bytes | None:
+        """A file's bytes (getFile, then the download); None when Telegram refuses (a
+        bot may download 20 MB at most) or cannot be reached."""
+        try:
+            found = await self.bot.get_file(file_id)
+            if (found.file_size or 0) > MEDIA_BYTES:
+                return None
+            return bytes(await found.download_as_bytearray())
+        except TelegramError as error:
+            logger.warning("telegram: a file could not be downloaded (%s)", self._describe(error))
+            return None
+
+    async def send_file(self, chat_id: int, media: Media, thread: int | None = None) -> int | None:
+        """Uploads a photo (sendPhoto) or any other file (sendDocument), retried as
+        `send` is; the new message's id, None when it could not be delivered."""
+        photo = media.is_image and len(media.data) <= PHOTO_BYTES
+        attempts = retrying(self.settings.retry_seconds, _retryable, self.first_wait, _wait_asked)
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    upload = InputFile(media.data, filename=media.filename or None)
+                    if photo:
+                        sent = await self.bot.send_photo(chat_id, upload, message_thread_id=thread)
+                    else:
+                        sent = await self.bot.send_document(
+                            chat_id, upload, message_thread_id=thread
+                        )
+            return sent.message_id
+        except Exception as error:  # noqa: BLE001 - every error ends here: counted, logged
+            last = self._describe(error)
+        self.undelivered += 1
+        logger.error("telegram: could not deliver a file to chat %s (%s)", tag(str(chat_id)), last)
+        return None
 
     async def is_forum(self, chat_id: int) -> bool:
         """Whether a group has topics; False when Telegram cannot say (plain-group mode)."""
@@ -399,6 +446,39 @@ class TelegramInput(WebhookChannel[Job]):
         parts = render([Outgoing(t) for t in texts])
         return await self.courier.run(self.api.send_all(int(platform_id), parts))
 
+    async def fetch_media(self, ref: dict[str, Any]) -> Media | None:
+        """The bytes of a photo or file sent on Telegram (for a LINE chat)."""
+        if not ref.get("file_id"):
+            return None
+        data = await self.courier.run(self.api.download(str(ref["file_id"])))
+        if data is None:
+            return None
+        return Media(
+            str(ref.get("kind") or "file"),
+            data,
+            str(ref.get("mime") or "application/octet-stream"),
+            str(ref.get("filename") or "file"),
+        )
+
+    async def send_attachment_to(
+        self, chat_id: int, attachment: Attachment, thread: int | None = None
+    ) -> int | None:
+        """A photo or file into a Telegram chat: copied when it is on Telegram already,
+        else uploaded; the message id, None when it could not be delivered."""
+        ref = attachment.ref
+        if attachment.platform == "telegram" and ref.get("chat") and ref.get("message_id"):
+            return await self.courier.run(
+                self.api.copy(chat_id, int(ref["chat"]), int(ref["message_id"]), thread)
+            )
+        loaded = await attachment.load()
+        if loaded is None:
+            return None
+        return await self.courier.run(self.api.send_file(chat_id, loaded[0], thread))
+
+    async def send_attachment(self, platform_id: str, attachment: Attachment) -> bool:
+        """A consultant's photo or file, to a Telegram resident."""
+        return await self.send_attachment_to(int(platform_id), attachment) is not None
+
     async def handle_group(self, job: Job) -> None:
         desk = LINK.desk
         if desk is None:
@@ -411,6 +491,7 @@ class TelegramInput(WebhookChannel[Job]):
                 str(job.message_id or ""),
                 str(job.reply_to) if job.reply_to else None,
                 job.thread,
+                job.media,
             )
         )
         if answer:
@@ -474,10 +555,13 @@ class TelegramInput(WebhookChannel[Job]):
                 )
             return None
         message = update.message
-        if message is not None and message.chat.id == self.consultants and message.text:
+        if message is not None and message.chat.id == self.consultants:
+            media = _media_ref(message)
+            if not (message.text or media):
+                return None  # joins, pins, stickers among the consultants
             return Job(
                 message.chat.id,
-                message.text,
+                message.text or message.caption or "",
                 "text",
                 None,
                 update.update_id,
@@ -486,11 +570,13 @@ class TelegramInput(WebhookChannel[Job]):
                 message_id=message.message_id,
                 reply_to=message.reply_to_message.message_id if message.reply_to_message else None,
                 thread=message.message_thread_id if message.is_topic_message else None,
+                media=media,
             )
         if message is None or message.chat.type != "private":
             return None  # edits, channel posts, other groups: not a resident's new message
         text = message.text or message.caption
         kind = next((name for name in NON_TEXT if _has(message, name)), None)
+        media = _media_ref(message) or ({"platform": "telegram", "kind": kind} if kind else None)
         if text:  # a caption is read as text; the photo itself can still be relayed
             return Job(
                 message.chat.id,
@@ -499,7 +585,7 @@ class TelegramInput(WebhookChannel[Job]):
                 hint,
                 update.update_id,
                 message_id=message.message_id,
-                media=kind,
+                media=media,
             )
         if kind is None:
             return None  # service messages (pins, joins...): nothing to answer
@@ -510,20 +596,15 @@ class TelegramInput(WebhookChannel[Job]):
             hint,
             update.update_id,
             message_id=message.message_id,
-            media=kind,
+            media=media,
         )
 
     async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
         metadata: dict[str, Any] = {"message_type": job.message_type}
         if job.language_hint:
             metadata["language_hint"] = job.language_hint
-        if job.media and job.message_id:  # what the desk can forward to the consultants
-            metadata["media"] = {
-                "platform": "telegram",
-                "kind": job.media,
-                "chat": job.chat_id,
-                "message_id": job.message_id,
-            }
+        if job.media:  # what the desk can pass on to the consultants
+            metadata["media"] = job.media
         return UserMessage(
             job.text,
             collector,
@@ -545,6 +626,26 @@ def _author(user: Any) -> str:
         return ""
     name = user.full_name or ""
     return f"{name} (@{user.username})" if user.username else name
+
+
+def _media_ref(message: Message) -> dict[str, Any] | None:
+    """Where the desk finds a photo or file again: the message to copy within Telegram,
+    the file to download for LINE."""
+    for part, (kind, name, mime) in MEDIA_KINDS.items():
+        value = getattr(message, part, None)
+        if not value:
+            continue
+        item = value[-1] if isinstance(value, (tuple, list)) else value  # the largest photo
+        return {
+            "platform": "telegram",
+            "kind": kind,
+            "chat": message.chat.id,
+            "message_id": message.message_id,
+            "file_id": item.file_id,
+            "filename": getattr(item, "file_name", None) or name,
+            "mime": getattr(item, "mime_type", None) or mime,
+        }
+    return None
 
 
 def _has(message: Message, name: str) -> bool:

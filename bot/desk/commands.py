@@ -33,9 +33,10 @@ class CommandError(ValueError):
         self.name = name
 
 
-def parse(text: str) -> Command | None:
+def parse(text: str, with_media: bool = False) -> Command | None:
     """The command a consultant wrote, None for an ordinary message; CommandError when a
-    known command lacks its number (or, for /reply, its text)."""
+    known command lacks its number (or, for /reply, its text: a photo's caption
+    `/reply 3` needs none, `with_media`)."""
     head = text.lstrip()
     if head[:1] in ("／",):  # a full-width slash from a Japanese keyboard
         head = "/" + head[1:]
@@ -52,10 +53,10 @@ def parse(text: str) -> Command | None:
     if number is None:
         raise CommandError(name)
     body = (number.group("text") or "").strip()
-    if name == "reply" and not body:
+    if name == "reply" and not body and not with_media:
         raise CommandError(name)
     # the text of /reply keeps the consultant's own characters (no NFKC on the message)
     if name == "reply":
         original = (match.group("rest") or "").strip()
-        body = re.sub(r"^\S+\s+", "", original, count=1).strip()
+        body = re.sub(r"^\S+\s*", "", original, count=1).strip()
     return Command(name, int(number.group("n")), body)

@@ -7,11 +7,15 @@ Resident side (called by a channel, for a conversation id such as `line:U...`):
   room, and returns what the resident is told: the ticket number, that a consultant will
   answer here, whether the center is open (profiles with opening hours; never "closed"
   without them), the 24-hour national line of a sensitive topic when it is closed.
-- `relay(...)`: a message of a resident whose ticket is open goes to the rooms as `#<n>`.
+- `relay(...)`: a message of a resident whose ticket is open goes to the rooms as `#<n>`;
+  a photo or file goes too, as a photo or file (`Attachment`): copied as it is into a room
+  of its own platform, fetched once and uploaded (or, in LINE, served from this server)
+  elsewhere.
 
 Consultant side (a message from a configured room only; anything else is never a command):
 - the contract's commands: `/queue`, `/take <n>`, `/reply <n> <text>`, `/close <n>`;
-- a reply to a card or a relayed message: `/reply` for that ticket;
+- a reply to a card or a relayed message: `/reply` for that ticket (a photo or file sent
+  that way reaches the resident as a photo or file);
 - Take and Close buttons on the cards (payloads `/take <n>`, `/close <n>`).
 
 What the consultants read is Japanese (the centers' working language); the resident's own
@@ -28,7 +32,7 @@ from typing import Protocol
 
 from bot.desk.commands import Command, CommandError, parse
 from bot.desk.hours import JAPAN, OpeningHours
-from bot.desk.tickets import CLOSED, WAITING, Ticket, TicketStore, now
+from bot.desk.tickets import CLOSED, WAITING, Media, Ticket, TicketStore, now
 from bot.guidebook import Button, Renderer
 
 logger = logging.getLogger(__name__)
@@ -40,6 +44,17 @@ NATIONAL_LINES = {
 }
 PRIORITY_MARK = {"urgent": "🚨 緊急", "high": "❗ 優先", "normal": "通常"}
 STATUS_JA = {"waiting": "待ち", "assigned": "対応中", "closed": "終了"}
+# What a photo or file is called in the consultants' groups.
+KIND_JA = {
+    "photo": "写真",
+    "file": "ファイル",
+    "video": "動画",
+    "voice": "音声",
+    "audio": "音声",
+    "animation": "GIF",
+    "sticker": "スタンプ",
+    "location": "位置情報",
+}
 USAGE = {
     "take": "使い方: /take <番号>（例: /take 3）",
     "close": "使い方: /close <番号>（例: /close 3）",
@@ -65,11 +80,50 @@ class GroupMessage:
     message_id: str = ""
     reply_to: str | None = None  # the room message it answers (a reply or a quote)
     thread: int | None = None  # a Telegram forum topic
+    media: dict | None = None  # a photo or file sent with it (see Attachment)
+
+
+Fetch = Callable[[dict], Awaitable["Media | None"]]
+
+
+class Attachment:
+    """A photo or file on its way to another chat. `ref` says where it is on its own
+    platform (`platform`, `kind`, and what that platform needs to find it again); a chat
+    of the same platform copies it from there, a chat of another platform asks `load()`
+    for its bytes, fetched once and kept with the ticket (served to LINE by `token`)."""
+
+    def __init__(self, ref: dict, ticket: int, fetch: Fetch, store: TicketStore) -> None:
+        self.ref = ref
+        self.ticket = ticket
+        self._fetch = fetch
+        self._store = store
+        self._loaded: tuple[Media, str] | None = None
+        self._tried = False
+
+    @property
+    def platform(self) -> str:
+        return str(self.ref.get("platform") or "")
+
+    @property
+    def kind(self) -> str:
+        return str(self.ref.get("kind") or "file")
+
+    async def load(self) -> tuple[Media, str] | None:
+        """The bytes and the token that serves them; None when they cannot be had."""
+        if not self._tried:
+            self._tried = True
+            try:
+                media = await self._fetch(self.ref)
+            except Exception:  # noqa: BLE001 - the consultants are told it is missing
+                logger.exception("desk: a %s could not be fetched", self.kind)
+                media = None
+            if media is not None:
+                self._loaded = (media, self._store.keep_media(self.ticket, media))
+        return self._loaded
 
 
 class Room(Protocol):
-    """A consultants' group on one platform. A room may also `copy(media, thread)` a
-    resident's photo or file of its own platform (Telegram)."""
+    """A consultants' group on one platform."""
 
     name: str
     chat: str
@@ -83,8 +137,13 @@ class Room(Protocol):
     async def open_thread(self, title: str) -> int | None:
         """A forum topic of its own for a ticket, where the group has topics; else None."""
 
+    async def send_media(self, attachment: Attachment, thread: int | None = None) -> str | None:
+        """Posts a resident's photo or file as a photo or file; its message id, None when
+        it could not be posted."""
 
-Residents = Callable[[str, list[str]], Awaitable[bool]]  # conversation id, texts -> delivered
+
+# conversation id, texts, a photo or file after them -> delivered
+Residents = Callable[[str, list[str], "Attachment | None"], Awaitable[bool]]
 
 
 def _minutes(since: dt.datetime, at: dt.datetime) -> int:
@@ -102,6 +161,7 @@ class Desk:
         rooms: list[Room],
         clock: Callable[[], dt.datetime] = now,
         on_close: Callable[[str], Awaitable[None]] | None = None,
+        fetch: Fetch | None = None,
     ) -> None:
         self.store = store
         self.renderer = renderer
@@ -112,6 +172,8 @@ class Desk:
         self.clock = clock
         # called with the conversation id when a ticket closes (the assistant resumes)
         self.on_close = on_close
+        # the bytes of a photo or file, from the platform it was sent on
+        self.fetch = fetch or _nothing
 
     # -- residents ----------------------------------------------------------------------
 
@@ -172,23 +234,36 @@ class Desk:
         media: dict | None = None,
     ) -> Ticket | None:
         """Relays a resident's message to the rooms while their ticket is open; None when
-        there is no open ticket (the assistant answers). A photo or file (`media`) is
-        copied as it is into a room of its platform; elsewhere its kind is named."""
+        there is no open ticket (the assistant answers). A photo or file (`media`, see
+        `Attachment`) follows its `#<n>` line as a photo or file."""
         ticket = self.store.open_for(conversation)
         if ticket is None:
             return None
+        kind = media.get("kind", kind) if media else kind
         self.store.add_message(ticket.number, "resident", text, kind=kind, at=self.clock())
         head = f"#{ticket.number}" + (" 🚨 緊急（危険の可能性）" if urgent else "")
-        body = text if kind == "text" else f"［{kind}］{text}".strip()
+        body = text if kind == "text" else f"［{KIND_JA.get(kind, kind)}］{text}".strip()
+        attachment = self.attachment(media, ticket) if media else None
         for room in self.rooms.values():
             thread = await self._thread(room, ticket)
             posted = await room.post(f"{head}\n{body}", thread=thread)
-            copy = getattr(room, "copy", None)
-            copied = await copy(media, thread) if media and copy else None
-            for message in (posted, copied):
+            sent = await room.send_media(attachment, thread) if attachment else None
+            if attachment and sent is None:
+                sent = await room.post(
+                    f"#{ticket.number} ［{KIND_JA.get(kind, kind)}］をここに表示できませんでした。"
+                    "必要なら相談者に内容を文字で聞いてください。",
+                    thread=thread,
+                )
+            for message in (posted, sent):
                 if message:
                     self.store.remember_post(ticket.number, room.name, room_chat(room), message)
         return ticket
+
+    def attachment(self, media: dict, ticket: Ticket) -> Attachment | None:
+        """A photo or file to pass on; None for what is only named (a sticker, a place)."""
+        if media.get("kind") not in RELAYED_KINDS:
+            return None
+        return Attachment(media, ticket.number, self.fetch, self.store)
 
     async def alert(self, ticket: Ticket) -> None:
         """The resident's last message reads as danger now: the ticket becomes urgent, and
@@ -255,7 +330,7 @@ class Desk:
         """Handles a consultant's message; returns what the desk answers in the room
         (None: an ordinary message among consultants, nothing to do)."""
         try:
-            command = parse(message.text)
+            command = parse(message.text, with_media=message.media is not None)
         except CommandError as error:
             return USAGE[error.name]
         if command is None:
@@ -272,7 +347,7 @@ class Desk:
             return self.take(ticket, message.author)
         if command.name == "close":
             return await self.close(ticket, message.author)
-        return await self.reply(ticket, message.author, command.text)
+        return await self.reply(ticket, message.author, command.text, message.media)
 
     def _ticket_of(self, message: GroupMessage) -> Ticket | None:
         if message.reply_to:
@@ -294,23 +369,32 @@ class Desk:
             return f"#{ticket.number} は終了しています。"
         return f"#{ticket.number} はすでに {current.consultant} さんが担当しています。"
 
-    async def reply(self, ticket: Ticket, consultant: str, text: str) -> str | None:
+    async def reply(
+        self, ticket: Ticket, consultant: str, text: str, media: dict | None = None
+    ) -> str | None:
+        """Sends a consultant's words (and photo or file) to the resident, signed as the
+        center's consultant; what the room is told when it could not be delivered."""
         if not ticket.is_open:
             return f"#{ticket.number} は終了しているため、送れません。"
         if ticket.status == WAITING:
             self.store.take(ticket.number, consultant or "（名前不明の相談員）", self.clock())
-        signed = self.renderer.message("desk_consultant", ticket.language) + "\n" + text
-        delivered = await self.residents(ticket.conversation, [signed])
+        signed = self.renderer.message("desk_consultant", ticket.language)
+        signed += "\n" + text if text else ""
+        attachment = self.attachment(media, ticket) if media else None
+        kind = attachment.kind if attachment else "text"
+        delivered = await self.residents(ticket.conversation, [signed], attachment)
         self.store.add_message(
             ticket.number,
             "consultant",
             text,
+            kind=kind,
             author=consultant or None,
             delivered=delivered,
             at=self.clock(),
         )
         if not delivered:
-            return f"#{ticket.number}: 相談者に届きませんでした（再送しても失敗）。"
+            what = f"［{KIND_JA.get(kind, kind)}］" if attachment else ""
+            return f"#{ticket.number}: {what}相談者に届きませんでした（再送しても失敗）。"
         return None
 
     async def close(self, ticket: Ticket, consultant: str, by_resident: bool = False) -> str:
@@ -322,6 +406,7 @@ class Desk:
         await self.residents(
             ticket.conversation,
             [self.renderer.message(key, ticket.language, ticket=str(ticket.number))],
+            None,
         )
         return f"#{ticket.number} を終了しました。アシスタントが応答を再開します。"
 
@@ -355,7 +440,7 @@ class Desk:
             text = self.renderer.message(
                 "desk_still_waiting", ticket.language, ticket=str(ticket.number)
             )
-            delivered = await self.residents(ticket.conversation, [text])
+            delivered = await self.residents(ticket.conversation, [text], None)
             self.store.add_message(
                 ticket.number, "assistant", text, kind="reminder", delivered=delivered, at=at
             )
@@ -372,6 +457,14 @@ class Desk:
 
     def _language_ja(self, code: str) -> str:
         return self.renderer.guidebook.messages["ja"]["language_names"].get(code, code)
+
+
+# Photos and files passed on as photos and files; stickers and places are only named.
+RELAYED_KINDS = ("photo", "file", "video", "voice", "audio", "animation")
+
+
+async def _nothing(ref: dict) -> Media | None:
+    return None
 
 
 def room_chat(room: Room) -> str:

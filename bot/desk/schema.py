@@ -6,6 +6,9 @@
 - `desk_messages`: every message relayed either way, and the desk's own notes.
 - `desk_posts`: which message in a consultants' group belongs to which ticket (a card,
   a relayed message), so that a reply to it reaches that ticket's resident.
+- `desk_media`: photos and files relayed across platforms (a LINE resident's photo for
+  the Telegram group, a Telegram photo for a LINE chat): LINE shows an image only from an
+  HTTPS address, so the bytes are kept here and served under an unguessable `token`.
 
 `upgrade(database_url)` brings a database to the newest schema (run by `make run`, and by
 the tests on SQLite and PostgreSQL).
@@ -21,6 +24,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -77,6 +81,20 @@ posts = Table(
     Column("chat", String(128), nullable=False),
     Column("message", String(128), nullable=False),
     UniqueConstraint("platform", "chat", "message", name="uq_desk_posts_message"),
+)
+
+
+media = Table(
+    "desk_media",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("desk_tickets.id"), nullable=False, index=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("at", DateTime, nullable=False),
+    Column("kind", String(16), nullable=False),  # photo, file, video, voice, ...
+    Column("mime", String(128), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )
 
 

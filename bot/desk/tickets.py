@@ -10,18 +10,21 @@ alike. Times are naive UTC.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.desk.schema import messages, posts, tickets
+from bot.desk.schema import media, messages, posts, tickets
 
 WAITING, ASSIGNED, CLOSED = "waiting", "assigned", "closed"
 OPEN = (WAITING, ASSIGNED)
 # Highest first: someone in danger, then the sensitive topics, then the rest.
 PRIORITIES = ("urgent", "high", "normal")
+# The largest photo or file passed on between platforms (Telegram lets a bot download 20 MB).
+MEDIA_BYTES = 20 * 1024 * 1024
 
 
 def now() -> dt.datetime:
@@ -81,6 +84,21 @@ class Message:
     text: str
     author: str | None
     delivered: bool
+
+
+@dataclass(frozen=True)
+class Media:
+    """A photo or file, with its bytes: what one platform's chat needs from another's."""
+
+    kind: str  # photo, file, video, voice, audio, sticker, animation
+    data: bytes
+    mime: str = "application/octet-stream"
+    filename: str = ""
+
+    @property
+    def is_image(self) -> bool:
+        """A photo any platform shows as a picture (LINE: JPEG or PNG only)."""
+        return self.kind == "photo" and self.mime in ("image/jpeg", "image/png")
 
 
 class TicketStore:
@@ -281,6 +299,42 @@ class TicketStore:
             Message(r.ticket_id, r.at, r.direction, r.kind, r.text, r.author, bool(r.delivered))
             for r in rows
         ]
+
+    # -- media --------------------------------------------------------------------------
+
+    def keep_media(self, number: int, item: Media, at: dt.datetime | None = None) -> str:
+        """Keeps a photo or file of a ticket; returns the unguessable token it is served by."""
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as db:
+            db.execute(
+                media.insert().values(
+                    ticket_id=number,
+                    token=token,
+                    at=at or now(),
+                    kind=item.kind,
+                    mime=item.mime,
+                    filename=item.filename[:255],
+                    data=item.data,
+                )
+            )
+        return token
+
+    def media(self, token: str) -> Media | None:
+        with self.engine.connect() as db:
+            row = db.execute(media.select().where(media.c.token == token)).first()
+        return Media(row.kind, bytes(row.data), row.mime, row.filename) if row else None
+
+    # -- personal data ------------------------------------------------------------------
+
+    def prune(self, days: int, at: dt.datetime | None = None) -> int:
+        """Deletes tickets closed more than `days` ago, with their messages, posts and
+        media (RETENTION_DAYS); returns how many tickets went. Open tickets stay."""
+        limit = (at or now()) - dt.timedelta(days=days)
+        old = sa.select(tickets.c.id).where(tickets.c.status == CLOSED, tickets.c.closed_at < limit)
+        with self.engine.begin() as db:
+            for table in (messages, posts, media):
+                db.execute(table.delete().where(table.c.ticket_id.in_(old)))
+            return db.execute(tickets.delete().where(tickets.c.id.in_(old))).rowcount
 
     # -- group posts --------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path
     channel = TelegramInput(settings_for(platforms))
     renderer = Renderer(load_guidebook(ROOT / "guidebook", "miyagi"))
 
-    async def to_resident(conversation: str, texts: list[str]) -> bool:
+    async def to_resident(conversation: str, texts: list[str], attachment=None) -> bool:
         return await channel.send_texts(conversation.split(":", 1)[1], texts)
 
     room = TelegramRoom(channel, FORUM)

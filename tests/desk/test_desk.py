@@ -8,10 +8,10 @@ import datetime as dt
 
 import pytest
 
-from bot.desk.desk import Button, Desk, GroupMessage, Turn
+from bot.desk.desk import Attachment, Button, Desk, GroupMessage, Turn
 from bot.desk.hours import OpeningHours
 from bot.desk.schema import upgrade
-from bot.desk.tickets import TicketStore
+from bot.desk.tickets import Media, TicketStore
 from bot.guidebook import Renderer, load_guidebook
 from bot.settings import ROOT
 
@@ -23,6 +23,7 @@ class RecordingRoom:
         self.name = name
         self.chat = f"{name}-group"
         self.posts: list[tuple[str, tuple[Button, ...]]] = []
+        self.media: list[Media] = []
 
     async def post(self, text, buttons=(), thread=None) -> str:
         self.posts.append((text, tuple(buttons)))
@@ -31,17 +32,43 @@ class RecordingRoom:
     async def open_thread(self, title: str) -> None:
         return None
 
+    async def send_media(self, attachment: Attachment, thread=None) -> str | None:
+        loaded = await attachment.load()  # as a room of another platform: the bytes
+        if loaded is None:
+            return None
+        self.media.append(loaded[0])
+        self.posts.append((f"<{loaded[0].kind}>", ()))
+        return f"m{len(self.posts)}"
+
 
 class Residents:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+        self.media: list[tuple[str, Media]] = []
         self.fail = False
 
-    async def __call__(self, conversation: str, texts: list[str]) -> bool:
+    async def __call__(self, conversation: str, texts: list[str], attachment=None) -> bool:
         if self.fail:
             return False
         self.sent.extend((conversation, t) for t in texts)
+        if attachment is not None:
+            loaded = await attachment.load()
+            if loaded is None:
+                return False
+            self.media.append((conversation, loaded[0]))
         return True
+
+
+class Files:
+    """A platform's files, as the channels' fetchers give them; counts the fetches."""
+
+    def __init__(self) -> None:
+        self.files = {"p1": Media("photo", b"\xff\xd8jpeg bytes", "image/jpeg", "photo.jpg")}
+        self.fetched: list[str] = []
+
+    async def __call__(self, ref: dict) -> Media | None:
+        self.fetched.append(ref.get("message_id"))
+        return self.files.get(ref.get("message_id"))
 
 
 class Clock:
@@ -67,6 +94,7 @@ def make(tmp_path, center: str = "miyagi", at=dt.datetime(2026, 12, 1, 1, 0)):
         residents,
         rooms,
         clock,
+        fetch=Files(),
     )
     return desk, rooms, residents, clock
 
@@ -214,3 +242,69 @@ async def test_every_language_has_the_desk_texts(tmp_path, language: str) -> Non
     desk, _, _, _ = make(tmp_path)
     [told] = await desk.open("rest:x", language=language, topic=None, reason="handoff")
     assert "#1" in told and "110" in told
+
+
+async def test_a_photo_goes_to_every_room_as_a_photo_fetched_once(tmp_path) -> None:
+    desk, rooms, _, _ = make(tmp_path)
+    await desk.open("line:Up", language="vi", topic=None, reason="handoff")
+    number = desk.open_ticket("line:Up").number
+    photo = {"platform": "line", "kind": "photo", "message_id": "p1"}
+    await desk.relay("line:Up", "", kind="image", media=photo)
+    for room in rooms:
+        assert room.posts[-2][0] == f"#{number}\n［写真］"
+        assert room.posts[-1][0] == "<photo>"
+        assert room.media[-1].data == b"\xff\xd8jpeg bytes"
+    assert desk.fetch.fetched == ["p1"]  # one download for both rooms
+    # the photo is kept with the ticket, served by its token, and a reply to it works
+    [kept] = desk.store.messages(number)
+    assert kept.kind == "photo"
+    answer = await desk.from_consultant(GroupMessage("telegram", "A", "見ました", reply_to="m3"))
+    assert answer is None
+
+
+async def test_a_photo_that_cannot_be_fetched_is_named_and_the_room_told(tmp_path) -> None:
+    desk, rooms, _, _ = make(tmp_path)
+    await desk.open("line:Uq", language="en", topic=None, reason="handoff")
+    number = desk.open_ticket("line:Uq").number
+    gone = {"platform": "line", "kind": "photo", "message_id": "expired"}
+    await desk.relay("line:Uq", "my letter", media=gone)
+    texts = [text for text, _ in rooms[0].posts[-2:]]
+    assert texts[0] == f"#{number}\n［写真］my letter"
+    assert "表示できませんでした" in texts[1]
+    # a sticker is named, never fetched
+    await desk.relay("line:Uq", "", kind="sticker", media={"platform": "line", "kind": "sticker"})
+    assert rooms[0].posts[-1][0] == f"#{number}\n［スタンプ］"
+    assert desk.fetch.fetched == ["expired"]
+
+
+async def test_a_consultants_photo_reaches_the_resident_with_or_without_words(tmp_path) -> None:
+    desk, _, residents, _ = make(tmp_path)
+    await desk.open("telegram:77", language="pt", topic=None, reason="handoff")
+    number = desk.open_ticket("telegram:77").number
+    map_ = {"platform": "line", "kind": "photo", "message_id": "p1"}
+    answer = await desk.from_consultant(GroupMessage("line", "B", f"/reply {number}", media=map_))
+    assert answer is None
+    assert residents.sent == [("telegram:77", desk.renderer.message("desk_consultant", "pt"))]
+    assert residents.media[0][1].kind == "photo"
+    assert desk.store.messages(number)[-1].kind == "photo"
+    # without a photo, /reply still needs its words
+    assert "使い方" in await desk.from_consultant(GroupMessage("line", "B", f"/reply {number}"))
+
+
+async def test_closed_tickets_and_their_media_are_pruned_open_ones_stay(tmp_path) -> None:
+    desk, _, _, clock = make(tmp_path)
+    await desk.open("line:Uold", language="en", topic=None, reason="handoff")
+    old = desk.open_ticket("line:Uold")
+    await desk.relay(
+        "line:Uold", "", media={"platform": "line", "kind": "photo", "message_id": "p1"}
+    )
+    await desk.close(old, "A")
+    await desk.open("line:Unew", language="en", topic=None, reason="handoff")
+    later = clock.at + dt.timedelta(days=40)
+    assert desk.store.prune(30, at=later) == 1
+    assert desk.store.get(old.number) is None and desk.store.messages(old.number) == []
+    assert desk.open_ticket("line:Unew") is not None
+    from bot.desk.schema import media
+
+    with desk.store.engine.connect() as db:
+        assert db.execute(media.select()).all() == []

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.desk.schema import upgrade
-from bot.desk.tickets import ASSIGNED, CLOSED, WAITING, TicketStore
+from bot.desk.tickets import ASSIGNED, CLOSED, WAITING, Media, TicketStore
 from tests.databases import ENGINES, database_url
 
 
@@ -31,7 +31,13 @@ def _open(store: TicketStore, conversation: str, priority: str = "normal", **kw)
 
 def test_the_migrations_make_the_tables(store) -> None:
     names = set(sa.inspect(store.engine).get_table_names())
-    assert {"desk_tickets", "desk_messages", "desk_posts", "desk_alembic_version"} <= names
+    assert {
+        "desk_tickets",
+        "desk_messages",
+        "desk_posts",
+        "desk_media",
+        "desk_alembic_version",
+    } <= names
 
 
 def test_a_resident_has_one_open_ticket_and_a_new_one_after_closing(store) -> None:
@@ -130,3 +136,19 @@ def test_unseen_tickets_are_the_waiting_ones_announced_long_ago(store) -> None:
     store.announced(old.number, at=later)
     assert store.unseen(dt.timedelta(minutes=10), at=later) == []
     assert fresh.number
+
+
+def test_media_is_kept_by_an_unguessable_token_and_pruned_with_its_closed_ticket(store) -> None:
+    ticket, _ = _open(store, "line:Umedia")
+    photo = Media("photo", bytes(range(256)) * 1000, "image/jpeg", "letter.jpg")
+    token = store.keep_media(ticket.number, photo)
+    other = store.keep_media(ticket.number, photo)
+    assert token != other and len(token) >= 40
+    assert store.media(token) == photo  # bytes come back exactly (bytea, BLOB)
+    assert store.media("not-a-token") is None
+    at = dt.datetime(2026, 12, 1, 12, 0)
+    assert store.prune(30, at=at + dt.timedelta(days=60)) == 0  # open tickets stay
+    store.close(ticket.number, "A", at=at)
+    assert store.prune(30, at=at + dt.timedelta(days=29)) == 0
+    assert store.prune(30, at=at + dt.timedelta(days=31)) == 1
+    assert store.media(token) is None and store.get(ticket.number) is None

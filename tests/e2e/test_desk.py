@@ -7,10 +7,14 @@ events (the health route's `waiting`)."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import time
+import urllib.error
+import urllib.request
 
 import pytest
+from PIL import Image
 
 from bot.channels.desk import END_PAYLOAD
 from bot.channels.notices import renderer
@@ -20,6 +24,7 @@ from tests.e2e.conftest import MODEL, Assistant
 GROUP = -1009000000001
 OTHER_GROUP = -1009000000002
 LINE_GROUP = "C" + "d" * 32
+PUBLIC_URL = "https://assistant.example.org"
 _chats = itertools.count(910_000)
 _users = itertools.count(1)
 
@@ -33,6 +38,7 @@ def desk(tmp_path_factory, platforms) -> Assistant:
         **harness.channel_env(platforms),
         "CONSULTANT_TELEGRAM_CHAT_ID": str(GROUP),
         "CONSULTANT_LINE_GROUP_ID": LINE_GROUP,
+        "PUBLIC_URL": PUBLIC_URL,
     }
     process, base, actions_port = harness.start(tmp, "miyagi", env)
     assistant = Assistant(base)
@@ -298,21 +304,63 @@ def test_a_session_that_expires_during_a_ticket_does_not_lift_the_pause(desk, pl
     consultant_says(desk, platforms, f"/close {number}")
 
 
-def test_a_residents_photo_reaches_the_consultants_as_a_photo(desk, platforms) -> None:
+def jpeg(width: int = 1600, height: int = 1200) -> bytes:
+    """A real photo's bytes (a letter, say): big enough that LINE needs a preview."""
+    out = io.BytesIO()
+    Image.effect_noise((width, height), 60).convert("RGB").save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def served(desk, url: str) -> tuple[int, bytes, str]:
+    """What this server answers LINE (no token: the media route is public) for a URL
+    given out under PUBLIC_URL."""
+    assert url.startswith(PUBLIC_URL + "/webhooks/line/media/")
+    try:
+        with urllib.request.urlopen(desk.base + url[len(PUBLIC_URL) :], timeout=30) as answer:
+            return answer.status, answer.read(), answer.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as error:
+        return error.code, b"", ""
+
+
+def line_group_pushes(platforms, after: int) -> list[dict]:
+    return [
+        m
+        for c in platforms.calls_to("message/push", to=LINE_GROUP)[after:]
+        for m in c.body["messages"]
+    ]
+
+
+def test_a_telegram_residents_photo_reaches_both_groups_as_a_photo(desk, platforms) -> None:
     chat = next(_chats)
+    letter = jpeg()
+    platforms.telegram_files["p1"] = (letter, "photos/file_1.jpg")
     number, _ = open_ticket(desk, platforms, chat)
+    line_before = len(platforms.calls_to("message/push", to=LINE_GROUP))
     photo = fakes.telegram_message(
         chat, None, extra={**fakes.TELEGRAM_NON_TEXT["photo"], "caption": "this letter came"}
     )
     assert desk.telegram(photo)[0] == 200
     handled(desk)
+    # the Telegram group: the #n line, then the photo copied as it is
     [copied] = [c for c in platforms.calls_to("copyMessage") if int(c.body["from_chat_id"]) == chat]
     assert copied.body["chat_id"] == GROUP
     assert int(copied.body["message_id"]) == photo["message"]["message_id"]
-    assert to_chat(platforms, GROUP)[-1].body["text"] == f"#{number}\n［photo］this letter came"
-    assert (
-        to_chat(platforms, chat)[-1].body["text"] != "this letter came"
-    )  # nothing to the resident
+    assert to_chat(platforms, GROUP)[-1].body["text"] == f"#{number}\n［写真］this letter came"
+    # the LINE group: the #n line, then the picture, served from this server
+    platforms.wait_for("message/push", count=line_before + 2, to=LINE_GROUP)
+    text, image = line_group_pushes(platforms, line_before)
+    assert text["text"] == f"#{number}\n［写真］this letter came"
+    assert image["type"] == "image"
+    status, data, kind = served(desk, image["originalContentUrl"])
+    assert (status, data, kind) == (200, letter, "image/jpeg")
+    status, preview, kind = served(desk, image["previewImageUrl"])
+    assert status == 200 and kind == "image/jpeg" and len(preview) < min(len(letter), 1024 * 1024)
+    assert Image.open(io.BytesIO(preview)).size[0] <= 480
+    # a made-up token finds nothing
+    token = image["originalContentUrl"].rsplit("/", 1)[1]
+    assert served(desk, f"{PUBLIC_URL}/webhooks/line/media/{token[:-2]}xx")[0] == 404
+    assert served(desk, f"{PUBLIC_URL}/webhooks/line/media/..%2F..%2Fassistant.db")[0] == 404
+    assert to_chat(platforms, chat)[-1].body["text"] != "this letter came"  # nothing back
     # a consultant can reply to the photo itself
     update = fakes.telegram_group_message(
         GROUP, "Please come on Tuesday.", reply_to=copied.result["message_id"]
@@ -321,6 +369,90 @@ def test_a_residents_photo_reaches_the_consultants_as_a_photo(desk, platforms) -
     handled(desk)
     assert to_chat(platforms, chat)[-1].body["text"].endswith("Please come on Tuesday.")
     consultant_says(desk, platforms, f"/close {number}")
+
+
+def open_line_ticket(desk, platforms, user: str) -> int:
+    token = f"tok-{user[-6:]}"
+    assert desk.line(fakes.line_event(user, "/human", reply_token=token))[0] == 200
+    handled(desk, "line")
+    [reply] = platforms.wait_for("message/reply", replyToken=token)
+    return int(reply.body["messages"][0]["text"].split("#")[1].split()[0].rstrip(".。"))
+
+
+def test_a_line_residents_photo_and_file_reach_both_groups(desk, platforms) -> None:
+    user = f"U{next(_users):032x}"
+    platforms.profiles[user] = "vi"
+    number = open_line_ticket(desk, platforms, user)
+    letter, pdf = jpeg(800, 600), b"%PDF-1.4 zairyu card copy"
+    photo_event = fakes.line_event(user, message_type="image")
+    file_event = fakes.line_event(user, message_type="file")
+    platforms.line_contents[photo_event["message"]["id"]] = (letter, "image/jpeg")
+    platforms.line_contents[file_event["message"]["id"]] = (pdf, "application/pdf")
+    line_before = len(platforms.calls_to("message/push", to=LINE_GROUP))
+    photos = len(platforms.calls_to("sendPhoto", chat_id=GROUP))
+    assert desk.line(photo_event, file_event)[0] == 200
+    handled(desk, "line")
+    # Telegram: uploaded as a photo and as a document with its name, each after its #n line
+    [sent_photo] = platforms.calls_to("sendPhoto", chat_id=GROUP)[photos:]
+    assert sent_photo.body["photo"]["data"] == letter
+    [document] = [
+        c
+        for c in platforms.calls_to("sendDocument", chat_id=GROUP)
+        if c.body["document"]["data"] == pdf
+    ]
+    assert document.body["document"]["filename"] == "zairyu.pdf"
+    texts = [c.body["text"] for c in to_chat(platforms, GROUP)[-2:]]
+    assert texts == [f"#{number}\n［写真］", f"#{number}\n［ファイル］"]
+    # LINE: the picture, and the file as a link to download it
+    platforms.wait_for("message/push", count=line_before + 4, to=LINE_GROUP)
+    pushed = line_group_pushes(platforms, line_before)
+    assert [m["type"] for m in pushed] == ["text", "image", "text", "text"]
+    assert served(desk, pushed[1]["originalContentUrl"])[1] == letter
+    link = pushed[3]["text"]
+    assert link.startswith("📎 zairyu.pdf")
+    status, data, kind = served(desk, link.split("\n")[1])
+    assert (status, data, kind) == (200, pdf, "application/octet-stream")  # a download, no page
+    # a consultant answers the photo's upload in Telegram: the LINE resident gets it
+    reply = fakes.telegram_group_message(
+        GROUP, "Đã nhận ảnh, cảm ơn.", reply_to=sent_photo.result["message_id"]
+    )
+    assert desk.telegram(reply)[0] == 200
+    handled(desk)
+    [push] = platforms.wait_for("message/push", to=user)
+    assert push.body["messages"][0]["text"].endswith("Đã nhận ảnh, cảm ơn.")
+    consultant_says(desk, platforms, f"/close {number}")
+
+
+def test_a_consultants_photo_reaches_line_and_telegram_residents(desk, platforms) -> None:
+    user = f"U{next(_users):032x}"
+    platforms.profiles[user] = "en-US"
+    line_number = open_line_ticket(desk, platforms, user)
+    chat = next(_chats)
+    telegram_number, card = open_ticket(desk, platforms, chat)
+    map_ = jpeg(640, 480)
+    platforms.telegram_files["map1"] = (map_, "photos/map.jpg")
+    picture = {"photo": [{"file_id": "map1", "file_unique_id": "m1", "width": 640, "height": 480}]}
+
+    # captioned /reply <n>: the LINE resident gets the words, then the picture
+    update = fakes.telegram_group_message(GROUP, None)
+    update["message"].update(picture, caption=f"/reply {line_number} The office is here.")
+    assert desk.telegram(update)[0] == 200
+    handled(desk)
+    first, second = platforms.wait_for("message/push", count=2, to=user)
+    words, image = first.body["messages"][0], second.body["messages"][0]
+    assert words["text"].endswith("The office is here.")
+    assert image["type"] == "image" and served(desk, image["originalContentUrl"])[1] == map_
+
+    # a photo without words, as a reply to the Telegram resident's card: copied to them
+    update = fakes.telegram_group_message(GROUP, None, reply_to=card.result["message_id"])
+    update["message"].update(picture)
+    assert desk.telegram(update)[0] == 200
+    handled(desk)
+    [copied] = platforms.calls_to("copyMessage", chat_id=chat)
+    assert int(copied.body["from_chat_id"]) == GROUP
+    assert to_chat(platforms, chat)[-1].body["text"] == renderer().message("desk_consultant", "en")
+    for number in (line_number, telegram_number):
+        consultant_says(desk, platforms, f"/close {number}")
 
 
 def test_a_ticket_nobody_takes_is_announced_again_and_the_resident_gets_the_phone(
