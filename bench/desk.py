@@ -6,7 +6,7 @@ until its first message arrives: the baseline), asks for a consultant (the ticke
 0.5-2 s apart (resident -> group: from the POST of the update until the fake Bot API gets
 the relay `#n` + text); a consultant answers each with `/reply <n> <text>` (consultant ->
 resident: from the POST of the group update until the resident's chat gets the reply).
-DESK_TELEGRAM_PER_MINUTE is raised for the run, so that Telegram's real per-group limit
+DESK_TELEGRAM_RATE is raised for the run, so that Telegram's real per-group limit
 (about 20 a minute, which the desk respects by queueing) does not stand in for the desk's
 own latency. Target: p95 of both at most 1.2 times the assistant's answer p95.
 """
@@ -129,7 +129,7 @@ def run() -> bool:
     env = {
         **harness.channel_env(platforms),
         "CONSULTANT_TELEGRAM_CHAT_ID": str(GROUP),
-        "DESK_TELEGRAM_PER_MINUTE": "600",
+        "DESK_TELEGRAM_RATE": "600/60",
     }
     process, base, _ = harness.start(tmp, "miyagi", env)
     try:

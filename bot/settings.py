@@ -230,8 +230,25 @@ class DeskSettings(_FromEnvironment):
     # A ticket nobody took in this many minutes is announced again; the resident is
     # given the center's phone.
     reminder_minutes: float = Field(15.0, gt=0, le=1440, validation_alias="DESK_REMINDER_MINUTES")
-    # Telegram lets a bot send about 20 messages a minute to one group: more wait their turn.
-    telegram_per_minute: int = Field(20, ge=1, le=600, validation_alias="DESK_TELEGRAM_PER_MINUTE")
+    # Telegram lets a bot send about 20 messages a minute to one group: at most this many
+    # messages in any so many seconds ("messages/seconds"); more wait their turn.
+    telegram_rate_text: str = Field("20/60", validation_alias="DESK_TELEGRAM_RATE")
+
+    @field_validator("telegram_rate_text")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        import re
+
+        found = re.fullmatch(r"\s*(\d{1,4})\s*/\s*(\d{1,5}(?:\.\d+)?)\s*", value)
+        if not found or int(found[1]) < 1 or float(found[2]) <= 0:
+            raise ValueError("must be messages/seconds, such as 20/60 (20 a minute)")
+        return value
+
+    @property
+    def telegram_rate(self) -> tuple[int, float]:
+        """(messages, seconds): at most that many messages in any so many seconds."""
+        count, seconds = self.telegram_rate_text.split("/")
+        return int(count), float(seconds)
 
     @field_validator("line_group_id")
     @classmethod

@@ -76,8 +76,9 @@ class FakePlatforms:
         self.line_contents: dict[str, tuple[bytes, str]] = {}
         # Telegram file id -> (bytes, file path), residents' files and the bot's uploads
         self.telegram_files: dict[str, tuple[bytes, str]] = {}
-        # Telegram refuses (429) more than this many messages a minute to one group
-        self.group_sends_per_minute: int | None = None
+        # group chat id -> (messages, seconds): as Telegram, more messages than that in
+        # any so many seconds are refused with 429 and retry_after
+        self.group_rates: dict[int, tuple[int, float]] = {}
         self._group_sends: dict[int, list[float]] = {}
         self._thread_id = 1000
         self.troubles: dict[str, Trouble] = {}
@@ -373,15 +374,18 @@ class FakePlatforms:
     def _group_wait(self, method: str, chat_id: Any) -> int:
         """Seconds to wait before the group takes another message (0: it takes this one)."""
         sends = ("sendMessage", "copyMessage", "sendPhoto", "sendDocument")
-        limit = self.group_sends_per_minute
-        if limit is None or method not in sends or not str(chat_id).startswith("-"):
+        try:
+            limit, seconds = self.group_rates[int(chat_id)]
+        except (KeyError, TypeError, ValueError):
+            return 0
+        if method not in sends:
             return 0
         now = time.monotonic()
         with self._lock:
-            recent = [t for t in self._group_sends.get(int(chat_id), []) if now - t < 60]
+            recent = [t for t in self._group_sends.get(int(chat_id), []) if now - t < seconds]
             if len(recent) >= limit:
                 self._group_sends[int(chat_id)] = recent
-                return max(1, math.ceil(60 - (now - recent[0])))
+                return max(1, math.ceil(seconds - (now - recent[0])))
             recent.append(now)
             self._group_sends[int(chat_id)] = recent
         return 0

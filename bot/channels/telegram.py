@@ -40,11 +40,12 @@ import hmac
 import json
 import logging
 import sys
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
@@ -142,20 +143,50 @@ class Job:
     media: dict[str, Any] | None = None  # a photo, file, voice... (see desk Attachment)
 
 
+class MovingWindow:
+    """At most `count` messages in any `seconds`: a message that would be one too many
+    waits until the oldest leaves the window; callers go one at a time, in order.
+
+    Telegram counts a group's messages over a minute. A leaky bucket (aiolimiter) lets
+    twice its rate through in a burst's first minute, and Telegram answers 429; `limits`,
+    whose moving window this is, needs a newer `packaging` than Rasa 3.6 allows. A send
+    counts from when it finished, so the window holds wherever Telegram counts it."""
+
+    def __init__(self, count: int, seconds: float) -> None:
+        self.count = count
+        self.seconds = seconds
+        self._sent: deque[float] = deque()
+        self._turn = asyncio.Lock()
+
+    async def __aenter__(self) -> None:
+        await self._turn.acquire()
+        while True:
+            now = time.monotonic()
+            while self._sent and now - self._sent[0] >= self.seconds:
+                self._sent.popleft()
+            if len(self._sent) < self.count:
+                return
+            await asyncio.sleep(self.seconds - (now - self._sent[0]))
+
+    async def __aexit__(self, *_: Any) -> None:
+        self._sent.append(time.monotonic())
+        self._turn.release()
+
+
 class TelegramRoom:
     """The consultants' Telegram group (bot.desk.desk.Room). Telegram lets a bot send about
-    20 messages a minute to a group: past DESK_TELEGRAM_PER_MINUTE, messages wait their
-    turn (aiolimiter), in order; none is dropped."""
+    20 messages a minute to a group: past DESK_TELEGRAM_RATE, messages wait their turn
+    (`MovingWindow`), in order; none is dropped."""
 
     name = "telegram"
 
     def __init__(
-        self, channel: TelegramInput, chat_id: int, per_minute: int = 20, period: float = 60.0
+        self, channel: TelegramInput, chat_id: int, rate: tuple[int, float] = (20, 60.0)
     ) -> None:
         self.channel = channel
         self.chat_id = chat_id
         self.chat = str(chat_id)
-        self.limiter = AsyncLimiter(per_minute, period)
+        self.limiter = MovingWindow(*rate)
         self._order = asyncio.Lock()  # one message after the other, in the order posted
         self._forum: bool | None = None
 
@@ -440,7 +471,7 @@ class TelegramInput(WebhookChannel[Job]):
     def room(self, desk: DeskSettings) -> TelegramRoom | None:
         if self.settings is None or desk.telegram_chat_id is None:
             return None
-        return TelegramRoom(self, desk.telegram_chat_id, desk.telegram_per_minute)
+        return TelegramRoom(self, desk.telegram_chat_id, desk.telegram_rate)
 
     async def send_texts(self, platform_id: str, texts: list[str]) -> bool:
         parts = render([Outgoing(t) for t in texts])

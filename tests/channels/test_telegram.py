@@ -226,11 +226,14 @@ async def test_the_consultants_group_gets_every_message_in_order_within_its_send
     from bot.channels.telegram import TelegramRoom
 
     channel = TelegramInput(settings_for(platforms))
-    room = TelegramRoom(channel, -100777, per_minute=5, period=1.0)  # 5 a second here
+    room = TelegramRoom(channel, -100777, rate=(5, 1.0))  # 5 in any second here
     ids = await asyncio.gather(*(room.post(f"#1\nmessage {n}") for n in range(20)))
     await channel.courier.close(channel.api.close())
     calls = platforms.calls_to("sendMessage", chat_id=-100777)
     assert [c.body["text"] for c in calls] == [f"#1\nmessage {n}" for n in range(20)]
     assert all(ids)  # none dropped
-    # the first five go at once; the other fifteen wait their turn, 0.2 s apart
-    assert calls[-1].at - calls[0].at >= 15 * 0.2 * 0.9
+    # five at once, then five more a second later, and so on: never six in one second
+    # (a leaky bucket would let the sixth through 0.2 s after the fifth)
+    times = [c.at for c in calls]
+    assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[5:], strict=False))
+    assert times[-1] - times[0] >= 3.0

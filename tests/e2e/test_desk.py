@@ -82,6 +82,8 @@ def open_ticket(desk, platforms, chat: int, language: str = "en") -> tuple[int, 
     [told] = resident_says(desk, platforms, chat, "/human", language)
     number = int(told.split("#")[1].split()[0].rstrip(".。"))
     assert told.startswith(renderer().message("desk_opened", language, ticket=str(number))[:20])
+    # Miyagi's profile gives no opening hours: never "closed", only "as soon as one is free"
+    assert renderer().message("desk_hours_unknown", language) in told
     [card] = to_chat(platforms, GROUP)[cards:]
     assert card.body["text"].startswith(f"#{number}")
     return number, card
