@@ -362,7 +362,7 @@ class TelegramApi:
         """Whether a group has topics; False when Telegram cannot say (plain-group mode)."""
         try:
             chat = await self.bot.get_chat(chat_id)
-        except TelegramError as error:
+        except Exception as error:  # noqa: BLE001 - an answer it cannot read: no topics
             logger.warning(
                 "telegram: cannot read the consultants' group (%s)", self._describe(error)
             )
