@@ -196,3 +196,14 @@ def test_easy_japanese_explains_each_hard_word_where_an_answer_first_uses_it(ans
                 r"[^。]{0,80}です。", point
             )
             assert glossed or defined, f"ja-easy {topic}: {word} is not explained"
+
+
+def test_easy_japanese_writes_each_reading_one_way() -> None:
+    """お金（おかね）, never お金（かね）: the honorific お or ご of a word is inside its reading,
+    so a reader who looks up the reading finds the whole word."""
+    for kind in ("answers", "messages"):
+        text = (GUIDEBOOK / kind / "ja-easy.yml").read_text(encoding="utf-8")
+        for prefix, word, reading in re.findall(
+            r"(?<![ぁ-ゖ])([おご])([一-鿿々]+)（([ぁ-ゖー]+)）", text
+        ):
+            assert reading.startswith(prefix), f"{kind}/ja-easy.yml: {prefix}{word}（{reading}）"
