@@ -54,6 +54,11 @@ class Guidebook:
     messages: dict[str, dict[str, Any]]  # lang -> {messages, chapters, buttons, language_names}
     center: dict[str, Any]
 
+    def program(self, topic_id: str, lang: str) -> str | None:
+        """The center's own program for a topic (profile `programs`), if it has one."""
+        texts = (self.center.get("programs") or {}).get(topic_id)
+        return texts[lang].strip() if texts else None
+
     def center_values(self, lang: str) -> dict[str, str]:
         """The center's details for the placeholders, in one language."""
         values = {}
@@ -130,10 +135,30 @@ def _load_center(directory: Path, center: str) -> dict[str, Any]:
     return profile
 
 
+def _check_programs(path: Path, profile: dict[str, Any], topics: dict[str, Topic]) -> None:
+    """`programs`: the center's own program for a topic, in every language."""
+    programs = profile.get("programs") or {}
+    if not isinstance(programs, dict):
+        raise GuidebookError(f"{path}: programs must map topic ids to texts")
+    for topic_id, texts in programs.items():
+        if topic_id not in topics:
+            raise GuidebookError(f"{path}: programs.{topic_id}: no such topic in topics.yml")
+        if not isinstance(texts, dict):
+            raise GuidebookError(f"{path}: programs.{topic_id}: give a text for each language")
+        missing = [lang for lang in ANSWERED if not texts.get(lang)]
+        if missing:
+            raise GuidebookError(f"{path}: programs.{topic_id} has no text for {missing}")
+        for lang in ANSWERED:
+            _check_text(
+                f"{path}: programs.{topic_id}.{lang}", texts[lang], set(CENTER_PLACEHOLDERS)
+            )
+
+
 def load_guidebook(directory: Path, center: str) -> Guidebook:
     """Load and check everything; raises GuidebookError naming the first problem."""
     topics, chapters = _load_topics(directory)
     center_profile = _load_center(directory, center)
+    _check_programs(directory / "centers" / f"{center}.yml", center_profile, topics)
     reference = _read(directory / "messages" / "en.yml")
     messages, answers = {}, {}
     for lang in ANSWERED:

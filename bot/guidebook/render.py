@@ -111,6 +111,9 @@ class Renderer:
             entry = self.guidebook.answers[lang][topic_id]
             data = self.guidebook.messages[lang]
             parts = [self._fill(entry["text"], lang)]
+            program = self.guidebook.program(topic_id, lang)
+            if program:  # what this center itself offers, from its profile
+                parts.append(self._fill(program, lang))
             if topic.escalate:
                 parts.append(self.message("escalate_offer", lang))
             chapter = data["chapters"][topic.chapter]
