@@ -14,9 +14,9 @@ from pathlib import Path
 
 from bot.conversations import prune as prune_conversations
 from bot.conversations import tracker_store_url
-from bot.desk.schema import upgrade
 from bot.desk.tickets import TicketStore
 from bot.settings import ROOT, ConfigurationError, Settings
+from bot.state import upgrade
 from bot.unanswered import UnansweredLog
 
 

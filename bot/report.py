@@ -14,9 +14,9 @@ import argparse
 import sys
 from collections import Counter, defaultdict
 
-from bot.desk.schema import upgrade
 from bot.desk.tickets import WAITING, Ticket, TicketStore, now
 from bot.settings import Settings
+from bot.state import upgrade
 from bot.unanswered import Question, UnansweredLog
 
 

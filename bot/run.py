@@ -16,8 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot import state
 from bot.conversations import prefix_existing, tracker_store_url
-from bot.desk import schema as desk_schema
 from bot.guidebook import GuidebookError, load_guidebook
 from bot.prune import prune
 from bot.settings import ROOT, ConfigurationError, LineSettings, Settings, TelegramSettings
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"No trained model at {MODEL}: run `make train` first.")
 
     prepare_conversations(settings, Path(args.endpoints))
-    desk_schema.upgrade(settings.database_url)  # the desk's tables, migrated (Alembic)
+    state.upgrade(settings.database_url)  # the desk's and the intake's tables (Alembic)
     # systemd and docker stop with SIGTERM: stop as on Ctrl-C, letting replies finish.
     signal.signal(signal.SIGTERM, _interrupt)
     actions = start_action_server(args.actions_port)

@@ -285,6 +285,11 @@ class Settings(_FromEnvironment):
     retention_days: int | None = Field(None, ge=1, le=3650, validation_alias="RETENTION_DAYS")
     # The key of the log pseudonyms (HMAC); kept in PSEUDONYM_KEY_FILE when unset.
     pseudonym_key: SecretStr | None = Field(None, validation_alias="PSEUDONYM_KEY")
+    # A kept webhook event that its instance has not finished is picked up again this long
+    # after the instance last renewed its claim (a process killed, a deploy).
+    intake_lease_seconds: float = Field(
+        60.0, ge=1, le=3600, validation_alias="INTAKE_LEASE_SECONDS"
+    )
 
     @field_validator("rasa_api_token")
     @classmethod

@@ -69,6 +69,8 @@ class FakePlatforms:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # the method of every request as it arrives, before any trouble (or hang)
+        self.arrivals: list[str] = []
         self.profiles: dict[str, str] = {}  # LINE user id -> profile language
         self.group_members: dict[str, str] = {}  # LINE user id -> display name in a group
         self.forum_chats: set[int] = set()  # Telegram groups with topics (forums)
@@ -172,6 +174,17 @@ class FakePlatforms:
             time.sleep(0.02)
         raise AssertionError(f"{count} {method} attempts did not arrive in {timeout} s")
 
+    def wait_for_arrivals(self, method: str, count: int = 1, timeout: float = 60.0) -> None:
+        """Waits until `count` requests of `method` have arrived, even ones still hanging."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                arrived = self.arrivals.count(method)
+            if arrived >= count:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"{count} {method} requests did not arrive in {timeout} s")
+
     def wait_for(
         self, method: str, count: int = 1, timeout: float = 60.0, **match: Any
     ) -> list[Call]:
@@ -199,6 +212,7 @@ class FakePlatforms:
 
     async def _trouble(self, method: str) -> Trouble | None:
         with self._lock:
+            self.arrivals.append(method)
             trouble = self.troubles.get(method)
             if trouble is None or trouble.times <= 0:
                 return None

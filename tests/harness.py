@@ -43,8 +43,8 @@ def start(
         TF_CPP_MIN_LOG_LEVEL="2",
         RASA_API_TOKEN=API_TOKEN,
         PSEUDONYM_KEY="test-pseudonym-key",
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})  # DATABASE_URL too: instances may share one database
     log = (tmp / "assistant.log").open("w")
     process = subprocess.Popen(
         [

@@ -35,8 +35,8 @@ def test_empty_report(tmp_path, monkeypatch, capsys) -> None:
 def test_the_report_shows_the_desk(tmp_path, monkeypatch, capsys) -> None:
     import datetime as dt
 
-    from bot.desk.schema import upgrade
     from bot.desk.tickets import TicketStore
+    from bot.state import upgrade
 
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     upgrade(url)

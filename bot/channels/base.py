@@ -2,17 +2,17 @@
 
 - `TurnCollector`: what Rasa says in one turn, kept whole (Rasa's own collector cuts
   texts at blank lines; a platform decides itself how to split).
-- `Inbox`: the webhook hands each event over and answers the platform at once; one worker
-  per busy conversation then handles that resident's events one after the other, in order,
-  up to QUEUE_PER_RESIDENT waiting per resident and QUEUE_TOTAL in all.
-- `SeenEvents`: ids of recent events, so that a redelivered event is handled once.
+- `Inbox`: the webhook hands each event over (once it is kept: bot.channels.intake) and
+  answers the platform; one worker per busy conversation then handles that resident's
+  events one after the other, in order, up to QUEUE_PER_RESIDENT waiting per resident and
+  QUEUE_TOTAL in all.
 - `split_text`: cuts a text to a platform's limit at a paragraph, line, sentence or space.
 - `Courier`: a thread with an event loop of its own for the calls to a platform API.
 - `retrying`: tenacity's retry loop for a platform call: waits with full jitter, and no
   new attempt after PLATFORM_RETRY_SECONDS.
 - `tag`: a short, stable, keyed pseudonym of a platform user id for the logs.
-- `WebhookChannel`: the Rasa input channel both are: routes, inbox, courier, the
-  apology when the assistant fails (bot.channels.notices), counters, shutdown.
+- `WebhookChannel`: the Rasa input channel both are: routes, durable intake, inbox,
+  courier, the apology when the assistant fails (bot.channels.notices), counters, shutdown.
 - `webhook_tool`: `make line-webhook` / `make telegram-webhook`.
 """
 
@@ -27,9 +27,9 @@ import os
 import sys
 import threading
 import time
-from collections import Counter, OrderedDict, deque
-from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from dataclasses import dataclass, field
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
@@ -37,6 +37,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -45,7 +46,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from bot import state
 from bot.channels.desk import END_PAYLOAD, LINK
+from bot.channels.intake import IntakeStore
 from bot.channels.notices import Notices, renderer
 from bot.settings import ConfigurationError, DeskSettings, Settings
 
@@ -196,24 +199,6 @@ def tag(user_id: str) -> str:
     return hmac.new(_pseudonym_key(), user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
-class SeenEvents:
-    """The ids of the most recent events (LINE webhookEventId, Telegram update_id)."""
-
-    def __init__(self, capacity: int = 100_000) -> None:
-        self.capacity = capacity
-        self._ids: OrderedDict[Hashable, None] = OrderedDict()
-
-    def first_time(self, event_id: Hashable) -> bool:
-        """True the first time an id is seen; False for a redelivery or duplicate."""
-        if event_id in self._ids:
-            self._ids.move_to_end(event_id)
-            return False
-        self._ids[event_id] = None
-        if len(self._ids) > self.capacity:
-            self._ids.popitem(last=False)
-        return True
-
-
 Result = TypeVar("Result")
 
 
@@ -340,6 +325,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
     api_class: Any = None
     # Seconds between two refusals told to one resident.
     REFUSAL_QUIET = 60.0
+    # What the platform calls the one who writes, in the logs ("user", "chat").
+    PARTY = "conversation"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -350,7 +337,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self.settings = settings
         self.api = self.api_class(settings) if settings else None
         self.courier = Courier(f"{self.name()}-api") if settings else None
-        self.seen = SeenEvents()
+        self._intake: IntakeStore | None = None
+        self._recovery: asyncio.Task | None = None
         self.inbox: Inbox[Job] = Inbox(
             self.handle,
             name=self.name(),
@@ -390,11 +378,55 @@ class WebhookChannel(InputChannel, Generic[Job]):
     def routes(self, webhook: Blueprint) -> None:
         """Routes of the channel's own beside the health check and the webhook."""
 
+    @property
+    def intake(self) -> IntakeStore:
+        """The durable intake on DATABASE_URL (its table migrated on first use)."""
+        if self._intake is None:
+            common = Settings.from_env()
+            state.ensure(common.database_url)
+            self._intake = IntakeStore(common.database_url, lease=common.intake_lease_seconds)
+        return self._intake
+
+    def job_from(self, payload: Any) -> tuple[str, Job] | None:
+        """The conversation and the job of a kept event (the platform's own JSON), or
+        None when the assistant has no part in it."""
+        raise NotImplementedError
+
+    def take(self, key: str, payload: Any) -> bool:
+        """Keeps a verified event (the platform's JSON, under its platform id), then queues
+        its job. A redelivery, to this instance or another, is dropped by the database.
+        False when the event could not be kept: the platform must be told to send it
+        again (503)."""
+        taken = self.job_from(payload)
+        if taken is None:
+            return True
+        conversation, job = taken
+        try:
+            kept = self.intake.add(self.name(), key, conversation, payload)
+        except SQLAlchemyError:
+            logger.exception(
+                "%s: an event could not be kept; the platform will resend it", self.name()
+            )
+            return False
+        if kept is None:
+            logger.info("%s: event %s redelivered, already taken", self.name(), key)
+            return True
+        logger.info(
+            "%s: %s from %s %s queued",
+            self.name(),
+            getattr(job, "message_type", "event"),
+            self.PARTY,
+            tag(conversation),
+        )
+        self.queue(conversation, replace(job, intake=kept))
+        return True
+
     def queue(self, conversation: str, job: Job) -> None:
         """Hands a job to the inbox; a full inbox gets the resident a polite refusal."""
         refusal = self.inbox.put(conversation, job)
         if refusal is None:
             return
+        self._finished(job)  # the resident is told to wait and write again
         self.counts["refused"] += 1
         logger.warning(
             "%s: an event of conversation %s refused (%s: %d waiting)",
@@ -417,7 +449,67 @@ class WebhookChannel(InputChannel, Generic[Job]):
         message = await self.message_for(job, TurnCollector(self.name()))
         await self.deliver(job, [Outgoing(await self.notices.text(key, message))])
 
+    def _finished(self, job: Job) -> None:
+        if getattr(job, "intake", None) is not None:
+            try:
+                self.intake.done(job.intake)
+            except SQLAlchemyError:  # it will be handled again: an answer twice, not none
+                logger.exception("%s: an event could not be marked done", self.name())
+
     async def handle(self, job: Job) -> None:
+        """One kept event, handled (see `answer`), then marked done in the intake. A
+        process that stops before that leaves it to be picked up again (`recover`), and
+        so does a shutdown that cancels it."""
+        cancelled = False
+        try:
+            await self.answer(job)
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
+        finally:
+            if not cancelled:
+                self._finished(job)
+
+    async def recover(self) -> int:
+        """Takes the kept events nobody finished whose claim ran out (a process killed,
+        a deploy), oldest first, and queues them; renews this process's own claims.
+        Returns how many were taken."""
+        self.intake.renew()
+        taken = 0
+        for event in self.intake.unclaimed(self.name()):
+            if not self.intake.claim(event):
+                continue  # another instance was faster
+            found = self.job_from(event.payload)
+            if found is None:
+                self.intake.done(event.id)
+                continue
+            conversation, job = found
+            logger.warning(
+                "%s: an event of conversation %s picked up again (attempt %d)",
+                self.name(),
+                tag(conversation),
+                event.attempts + 1,
+            )
+            self.queue(conversation, replace(job, intake=event.id))
+            taken += 1
+        return taken
+
+    async def _recover_forever(self) -> None:
+        """At start and every third of a lease: this process's claims renewed, the events
+        nobody finished picked up; once an hour, the keys of old finished events dropped."""
+        every = max(0.5, self.intake.lease.total_seconds() / 3)
+        last_forget = float("-inf")
+        while True:
+            try:
+                await self.recover()
+                if time.monotonic() - last_forget > 3600:
+                    self.intake.forget()
+                    last_forget = time.monotonic()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                logger.exception("%s: picking up unfinished events failed", self.name())
+            await asyncio.sleep(every)
+
+    async def answer(self, job: Job) -> None:
         """One event: the assistant's answer, or the apology, sent to the resident; while
         the resident's ticket is open, the desk's relay instead (bot.channels.desk)."""
         if getattr(job, "group", False):
@@ -475,6 +567,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 {
                     "status": "ok",
                     "waiting": self.inbox.waiting,
+                    "backlog": self.intake.backlog(self.name()),
                     "undelivered": self.api.undelivered,
                     "failed": self.counts["failed"],
                     "refused": self.counts["refused"],
@@ -495,6 +588,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
         async def started(app: Any, *_: Any) -> None:
             self.notices.app = app
             LINK.start(app)
+            if self.settings is not None and self._recovery is None:
+                self._recovery = asyncio.create_task(self._recover_forever())
 
         @webhook.listener("before_server_stop")
         async def stop(*_: Any) -> None:
@@ -505,6 +600,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 "%s: stopping; waiting up to %.0f s for replies in flight", self.name(), seconds
             )
             await LINK.stop()
+            if self._recovery is not None:
+                self._recovery.cancel()
             await self.inbox.drain(seconds)
             if self._tasks:
                 await asyncio.wait(set(self._tasks), timeout=self.settings.timeout)

@@ -4,8 +4,11 @@ Webhook: `POST /webhooks/line/webhook` (health: `GET /webhooks/line/`).
 
 1. The X-Line-Signature header is checked (HMAC-SHA256 of the raw body with the channel
    secret, compared in constant time) before anything else: missing 400, wrong 401.
-2. Each event is handed to the `Inbox` and LINE gets its 200 at once; a redelivered
-   event (same webhookEventId) is dropped here, so it is never answered twice.
+2. Each event is kept in DATABASE_URL under its webhookEventId (bot.channels.intake)
+   before LINE gets its 200, then handed to the `Inbox`; a redelivered event, to this
+   instance or another, is dropped by the database, so it is never answered twice. If
+   the database cannot keep it, LINE gets 503 and sends it again. An event a killed
+   process did not finish is picked up again when its claim runs out.
 3. The inbox handles one resident's events in order: text and postbacks (button taps) go
    to Rasa as the resident's words; stickers, photos, voice, video, files and locations go
    with an empty text and `metadata.message_type`, so the assistant says it reads text
@@ -135,6 +138,7 @@ class Job:
     message_id: str | None = None
     quoted: str | None = None  # the group message quoted (a reply)
     media: dict[str, Any] | None = None  # a photo or file, for the desk (see Attachment)
+    intake: int | None = None  # the kept event (bot.channels.intake)
 
 
 def _label(title: str) -> str:
@@ -393,6 +397,7 @@ class LineInput(WebhookChannel[Job]):
 
     settings_class = LineSettings
     api_class = LineApi
+    PARTY = "user"
 
     @classmethod
     def name(cls) -> str:
@@ -420,39 +425,38 @@ class LineInput(WebhookChannel[Job]):
             return response.json({"error": "the body is not a LINE webhook body"}, status=400)
         for event in events:
             try:
-                self.accept(event)
+                if not self.accept(event):
+                    return response.json({"error": "try again later"}, status=503)
             except (AttributeError, TypeError, ValueError):
                 logger.warning("line: skipped an event it cannot read")
         return response.json({})
 
-    def accept(self, event: dict[str, Any]) -> None:
-        """Queues one event for its resident, unless it was seen before or is not ours."""
-        event_id = event.get("webhookEventId")
-        if event_id and not self.seen.first_time(event_id):
-            logger.info("line: event %s redelivered, already handled", event_id)
-            return
+    def accept(self, event: dict[str, Any]) -> bool:
+        """Keeps and queues one event, unless it was taken before or is not ours; False
+        when it could not be kept (LINE must send it again)."""
+        if not isinstance(event, dict):
+            raise TypeError("an event is not an object")
+        key = event.get("webhookEventId")
+        if not isinstance(key, str) or not key:  # LINE always sends one; never lose one
+            key = hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()
+        if (event.get("deliveryContext") or {}).get("isRedelivery"):
+            logger.info("line: event %s is a redelivery", key)
+        return self.take(key, event)
+
+    def job_from(self, event: dict[str, Any]) -> tuple[str, Job] | None:
+        """The conversation and job of an event: a resident's one-to-one chat, or the
+        consultants' group; None for anything else."""
         if event.get("mode") == "standby":
-            return  # another channel (or a person in LINE's chat screen) answers now
+            return None  # another channel (or a person in LINE's chat screen) answers now
         source = event.get("source") or {}
         if source.get("type") == "group" and source.get("groupId") == self.consultants:
             job = self.group_job(event, source)
-            if job is not None:
-                self.queue("consultants", job)
-            return
+            return ("consultants", job) if job is not None else None
         user_id = source.get("userId") if source.get("type") == "user" else None
         if not isinstance(user_id, str) or not user_id:
-            return  # other groups and rooms: not a resident's one-to-one chat
+            return None  # other groups and rooms: not a resident's one-to-one chat
         job = self.job_for(event, user_id)
-        if job is None:
-            return
-        redelivered = (event.get("deliveryContext") or {}).get("isRedelivery")
-        logger.info(
-            "line: %s from user %s queued%s",
-            job.message_type,
-            tag(job.user_id),
-            " (redelivery)" if redelivered else "",
-        )
-        self.queue(job.user_id, job)
+        return (job.user_id, job) if job is not None else None
 
     @property
     def consultants(self) -> str | None:

@@ -6,8 +6,11 @@ python-telegram-bot (not Rasa's aiogram channel).
 1. The X-Telegram-Bot-Api-Secret-Token header must equal TELEGRAM_WEBHOOK_SECRET
    (constant-time comparison) on every update: missing or wrong 403, nothing processed.
    The body must be JSON (415 otherwise) and an update (400 otherwise).
-2. A duplicate `update_id` is dropped; each update is handed to the `Inbox` and Telegram
-   gets its 200 at once; the inbox keeps each chat's order.
+2. Each update is kept in DATABASE_URL under its `update_id` (bot.channels.intake)
+   before Telegram gets its 200, then handed to the `Inbox`, which keeps each chat's
+   order; a duplicate, to this instance or another, is dropped by the database. If the
+   database cannot keep it, Telegram gets 503 and sends it again. An update a killed
+   process did not finish is picked up again when its claim runs out.
 3. Private chats only: text (commands /start /lang /help /human included) and button taps
    (callback queries, answered at once) go to Rasa as the resident's words; a caption
    counts as text; stickers, photos, voice, video, files, locations and the like go with
@@ -141,6 +144,7 @@ class Job:
     reply_to: int | None = None
     thread: int | None = None
     media: dict[str, Any] | None = None  # a photo, file, voice... (see desk Attachment)
+    intake: int | None = None  # the kept update (bot.channels.intake)
 
 
 class MovingWindow:
@@ -458,6 +462,7 @@ class TelegramInput(WebhookChannel[Job]):
 
     settings_class = TelegramSettings
     api_class = TelegramApi
+    PARTY = "chat"
 
     @classmethod
     def name(cls) -> str:
@@ -547,15 +552,18 @@ class TelegramInput(WebhookChannel[Job]):
         except (ValueError, KeyError, TypeError, AttributeError):
             logger.warning("telegram: rejected a body that is not an update")
             return response.json({"error": "the body is not a Telegram update"}, status=400)
-        if not self.seen.first_time(update_id):
-            logger.info("telegram: update %s is a duplicate, already handled", update_id)
-            return response.json({})
+        if job is not None and not self.take(str(update_id), data):
+            return response.json({"error": "try again later"}, status=503)
         if update.callback_query is not None:  # stops the button's spinner, right away
             self.courier.send(self.api.answer_callback(update.callback_query.id))
-        if job is not None:
-            logger.info("telegram: %s from chat %s queued", job.message_type, tag(str(job.chat_id)))
-            self.queue("consultants" if job.group else str(job.chat_id), job)
         return response.json({})
+
+    def job_from(self, data: dict[str, Any]) -> tuple[str, Job] | None:
+        """The conversation and job of an update (its JSON, as kept)."""
+        job = self.job_for(Update.de_json(data, self.api.bot))
+        if job is None:
+            return None
+        return ("consultants" if job.group else str(job.chat_id), job)
 
     def job_for(self, update: Update) -> Job | None:
         """What the assistant is told about an update; None for updates it has no part in."""

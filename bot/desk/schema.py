@@ -10,13 +10,10 @@
   the Telegram group, a Telegram photo for a LINE chat): LINE shows an image only from an
   HTTPS address, so the bytes are kept here and served under an unguessable `token`.
 
-`upgrade(database_url)` brings a database to the newest schema (run by `make run`, and by
-the tests on SQLite and PostgreSQL).
+Their migrations are Alembic's, with the rest of the assistant's tables (bot/state.py).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from sqlalchemy import (
     Boolean,
@@ -31,9 +28,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-VERSION_TABLE = "desk_alembic_version"
 
 metadata = MetaData()
 
@@ -96,19 +90,3 @@ media = Table(
     Column("filename", String(255), nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
-
-
-def alembic_config(database_url: str):  # -> alembic.config.Config
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    return config
-
-
-def upgrade(database_url: str) -> None:
-    """Applies every migration the database lacks (idempotent)."""
-    from alembic import command
-
-    command.upgrade(alembic_config(database_url), "head")

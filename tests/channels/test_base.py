@@ -11,7 +11,6 @@ from bot.channels.base import (
     Choice,
     Inbox,
     Outgoing,
-    SeenEvents,
     TurnCollector,
     _pseudonym_key,
     merge_texts,
@@ -65,14 +64,6 @@ def test_merge_joins_shortest_neighbours_until_few_enough() -> None:
 def test_merge_never_exceeds_the_limit() -> None:
     texts = ["x" * 60] * 7
     assert merge_texts(texts, 5, 100) == texts
-
-
-def test_seen_events_remembers_recent_ids_only() -> None:
-    seen = SeenEvents(capacity=2)
-    assert seen.first_time("a") and seen.first_time("b")
-    assert not seen.first_time("a")
-    assert seen.first_time("c")  # "b" is now the oldest and is forgotten
-    assert seen.first_time("b")
 
 
 def test_tag_is_stable_and_hides_the_id() -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from bot.channels.telegram import TelegramInput, TelegramRoom
 from bot.desk.desk import Desk, GroupMessage
 from bot.desk.hours import OpeningHours
-from bot.desk.schema import upgrade
 from bot.desk.tickets import TicketStore
 from bot.guidebook import Renderer, load_guidebook
 from bot.settings import ROOT
+from bot.state import upgrade
 from tests.channels.test_telegram import settings_for
 
 FORUM = -1007000000001

@@ -10,10 +10,10 @@ import pytest
 
 from bot.desk.desk import Attachment, Button, Desk, GroupMessage, Turn
 from bot.desk.hours import OpeningHours
-from bot.desk.schema import upgrade
 from bot.desk.tickets import Media, TicketStore
 from bot.guidebook import Renderer, load_guidebook
 from bot.settings import ROOT
+from bot.state import upgrade
 
 GUIDEBOOK = ROOT / "guidebook"
 

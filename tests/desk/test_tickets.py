@@ -9,8 +9,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from bot.desk.schema import upgrade
 from bot.desk.tickets import ASSIGNED, CLOSED, WAITING, Media, TicketStore
+from bot.state import upgrade
 from tests.databases import ENGINES, database_url
 
 
@@ -36,7 +36,7 @@ def test_the_migrations_make_the_tables(store) -> None:
         "desk_messages",
         "desk_posts",
         "desk_media",
-        "desk_alembic_version",
+        "assistant_alembic_version",
     } <= names
 
 

@@ -1,11 +1,12 @@
-"""Alembic's environment for the desk's tables (bot/desk/schema.py)."""
+"""Alembic's environment for the assistant's own tables (bot/state.py)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.desk.schema import VERSION_TABLE, metadata
+from bot.state import METADATA as metadata
+from bot.state import VERSION_TABLE
 
 config = context.config
 

@@ -1,0 +1,76 @@
+"""The durable intake on SQLite and PostgreSQL: an event is kept once under its platform
+id, whoever receives it; claims run out and are taken by one instance only; a finished
+event keeps its key, not its words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from bot import state
+from bot.channels import intake as intake_module
+from bot.channels.intake import IntakeStore
+from tests.databases import ENGINES, database_url
+
+
+@pytest.fixture(params=ENGINES)
+def url(request, tmp_path) -> str:
+    with database_url(request.param, tmp_path, "intake") as url:
+        state.upgrade(url)
+        yield url
+
+
+def test_an_event_is_kept_once_whichever_instance_gets_it(url) -> None:
+    first, second = IntakeStore(url), IntakeStore(url)
+    event = {"webhookEventId": "01ABC", "message": {"text": "hello"}}
+    kept = first.add("line", "01ABC", "Uaaa", event)
+    assert kept is not None
+    assert second.add("line", "01ABC", "Uaaa", event) is None  # the redelivery, elsewhere
+    assert first.add("telegram", "01ABC", "42", {"update_id": 1}) is not None  # per channel
+    assert first.backlog("line") == 1
+
+
+def test_a_claim_that_runs_out_is_taken_by_one_instance_only(url, monkeypatch) -> None:
+    crashed = IntakeStore(url, lease=30)
+    kept = crashed.add("line", "ev-1", "Ubbb", {"n": 1})
+    crashed.add("line", "ev-2", "Ubbb", {"n": 2})
+    others = [IntakeStore(url, lease=30) for _ in range(4)]
+    assert others[0].unclaimed("line") == []  # the claim still holds
+    later = intake_module.now() + dt.timedelta(seconds=31)
+    monkeypatch.setattr(intake_module, "now", lambda: later)
+    found = others[0].unclaimed("line")
+    assert [e.payload["n"] for e in found] == [1, 2]  # oldest first
+    wins = []
+    barrier = threading.Barrier(len(others))
+
+    def race(store: IntakeStore) -> None:
+        barrier.wait()
+        wins.append(store.claim(found[0]))
+
+    threads = [threading.Thread(target=race, args=(s,)) for s in others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins.count(True) == 1
+    assert found[0].id == kept and found[0].attempts == 1
+
+
+def test_the_owner_renews_its_claims_and_done_drops_the_words(url, monkeypatch) -> None:
+    store = IntakeStore(url, lease=30)
+    kept = store.add("telegram", "77", "42", {"update_id": 77, "message": {"text": "secret"}})
+    later = intake_module.now() + dt.timedelta(seconds=20)
+    monkeypatch.setattr(intake_module, "now", lambda: later)
+    assert store.renew() == 1
+    monkeypatch.setattr(intake_module, "now", lambda: later + dt.timedelta(seconds=20))
+    assert store.unclaimed("telegram") == []  # renewed at +20 s: holds until +50 s
+    store.done(kept)
+    assert store.backlog() == 0 and store.renew() == 0
+    with store.engine.connect() as db:
+        row = db.execute(intake_module.events.select()).one()
+    assert row.payload == "" and row.done_at is not None  # the key stays, the words go
+    assert store.add("telegram", "77", "42", {}) is None  # still a duplicate
+    monkeypatch.setattr(intake_module, "now", lambda: later + dt.timedelta(days=8))
+    assert store.forget() == 1
