@@ -34,7 +34,8 @@ def test_events_of_a_killed_server_are_answered_after_its_restart(tmp_path, plat
     process, base, _ = harness.start(tmp_path, "miyagi", env)
     try:
         # LINE takes the calls and never answers them: the replies are in flight
-        platforms.trouble("message/reply", status=500, hang=120, times=len(residents))
+        # (20 s: longer than it takes to kill the server, shorter than its 30 s timeout)
+        platforms.trouble("message/reply", status=500, hang=20, times=len(residents))
         before = platforms.arrivals.count("message/reply")
         body = fakes.line_body(
             *(fakes.line_event(u, "ごみの出し方を教えて", reply_token=tokens[u]) for u in residents)
