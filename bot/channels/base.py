@@ -268,6 +268,12 @@ class Inbox(Generic[Job]):
         worker.add_done_callback(self._workers.discard)
         return None
 
+    def has_room(self, conversation: str) -> bool:
+        """Whether `put` would take a job of this conversation now."""
+        queue = self._queues.get(conversation)
+        full = queue is not None and len(queue) >= self.per_conversation
+        return not full and self._waiting < self.total
+
     @property
     def waiting(self) -> int:
         """Jobs queued or being handled."""
@@ -403,7 +409,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         conversation, job = taken
         try:
             kept = self.intake.add(self.name(), key, conversation, payload)
-        except SQLAlchemyError:
+        except Exception:  # noqa: BLE001 - the database, its migration: resent on 503
             logger.exception(
                 "%s: an event could not be kept; the platform will resend it", self.name()
             )
@@ -477,9 +483,15 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self.intake.renew()
         taken = 0
         for event in self.intake.unclaimed(self.name()):
+            if not self.inbox.has_room(event.conversation):
+                continue  # left for a later round, never refused
             if not self.intake.claim(event):
                 continue  # another instance was faster
-            found = self.job_from(event.payload)
+            try:
+                found = self.job_from(event.payload)
+            except Exception:  # noqa: BLE001 - an event it cannot read again is dropped
+                logger.exception("%s: a kept event cannot be read", self.name())
+                found = None
             if found is None:
                 self.intake.done(event.id)
                 continue
@@ -497,7 +509,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
     async def _recover_forever(self) -> None:
         """At start and every third of a lease: this process's claims renewed, the events
         nobody finished picked up; once an hour, the keys of old finished events dropped."""
-        every = max(0.5, self.intake.lease.total_seconds() / 3)
+        every = max(0.5, Settings.from_env().intake_lease_seconds / 3)
         last_forget = float("-inf")
         while True:
             try:
@@ -600,9 +612,9 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 "%s: stopping; waiting up to %.0f s for replies in flight", self.name(), seconds
             )
             await LINK.stop()
+            await self.inbox.drain(seconds)  # claims are still renewed meanwhile
             if self._recovery is not None:
                 self._recovery.cancel()
-            await self.inbox.drain(seconds)
             if self._tasks:
                 await asyncio.wait(set(self._tasks), timeout=self.settings.timeout)
             if self.api.undelivered:

@@ -371,11 +371,16 @@ class LineRoom:
     async def open_thread(self, title: str) -> None:
         return None  # LINE groups have no topics
 
-    async def send_media(self, attachment: Attachment, thread: int | None = None) -> str | None:
+    async def send_media(
+        self, attachment: Attachment, thread: int | None = None, caption: str = ""
+    ) -> str | None:
+        """The photo or file after its ticket's `caption` (`#n`), in one push: LINE
+        pictures carry no caption, and two pushes of two tickets could interleave."""
         message = await self.channel.media_message(attachment)
         if message is None:
             return None
-        sent = await self.channel.courier.run(self.channel.api.push_ids(self.chat, [message]))
+        messages = ([TextMessage(text=caption)] if caption else []) + [message]
+        sent = await self.channel.courier.run(self.channel.api.push_ids(self.chat, messages))
         return sent[-1] if sent else None
 
     async def post(self, text: str, buttons: tuple = (), thread: int | None = None) -> str | None:
@@ -517,11 +522,19 @@ class LineInput(WebhookChannel[Job]):
         kind = event.get("type")
         token = event.get("replyToken") if isinstance(event.get("replyToken"), str) else None
         event_id = event.get("webhookEventId")
+        # how old the event is (LINE's timestamp): a kept event handled again after a
+        # restart must not use a reply token that has run out
+        received = time.monotonic() - _age(event.get("timestamp"))
         if kind == "message":
             content = event.get("message") or {}
             if content.get("type") == "text":
                 return Job(
-                    user_id, str(content.get("text") or ""), "text", token, event_id=event_id
+                    user_id,
+                    str(content.get("text") or ""),
+                    "text",
+                    token,
+                    event_id=event_id,
+                    received=received,
                 )
             kind = content.get("type")
             return Job(
@@ -530,13 +543,18 @@ class LineInput(WebhookChannel[Job]):
                 kind if kind in NON_TEXT else "other",
                 token,
                 event_id=event_id,
+                received=received,
                 media=_media_ref(content),
             )
         if kind == "postback":
             data = str((event.get("postback") or {}).get("data") or "")
-            return Job(user_id, data, "postback", token, event_id=event_id) if data else None
+            return (
+                Job(user_id, data, "postback", token, event_id=event_id, received=received)
+                if data
+                else None
+            )
         if kind == "follow":
-            return Job(user_id, "/start", "follow", token, event_id=event_id)
+            return Job(user_id, "/start", "follow", token, event_id=event_id, received=received)
         if kind == "unfollow":
             self._hints.pop(user_id, None)
             logger.info("line: user %s unfollowed", tag(user_id))
@@ -643,6 +661,14 @@ class LineInput(WebhookChannel[Job]):
             await self.courier.run(
                 self.api.send(job.user_id, rendered, job.reply_token, job.received)
             )
+
+
+def _age(timestamp: Any) -> float:
+    """Seconds since LINE sent an event (its `timestamp`, in ms); 0 when unknown."""
+    try:
+        return min(max(0.0, time.time() - float(timestamp) / 1000), 86400.0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _media_ref(content: dict[str, Any]) -> dict[str, Any] | None:

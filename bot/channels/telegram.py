@@ -164,13 +164,17 @@ class MovingWindow:
 
     async def __aenter__(self) -> None:
         await self._turn.acquire()
-        while True:
-            now = time.monotonic()
-            while self._sent and now - self._sent[0] >= self.seconds:
-                self._sent.popleft()
-            if len(self._sent) < self.count:
-                return
-            await asyncio.sleep(self.seconds - (now - self._sent[0]))
+        try:
+            while True:
+                now = time.monotonic()
+                while self._sent and now - self._sent[0] >= self.seconds:
+                    self._sent.popleft()
+                if len(self._sent) < self.count:
+                    return
+                await asyncio.sleep(self.seconds - (now - self._sent[0]))
+        except BaseException:  # cancelled while waiting: the next caller's turn
+            self._turn.release()
+            raise
 
     async def __aexit__(self, *_: Any) -> None:
         self._sent.append(time.monotonic())
@@ -194,11 +198,17 @@ class TelegramRoom:
         self._order = asyncio.Lock()  # one message after the other, in the order posted
         self._forum: bool | None = None
 
-    async def send_media(self, attachment: Attachment, thread: int | None = None) -> str | None:
-        """A resident's photo or file: a Telegram one copied as it is (copyMessage: no
-        "forwarded from" with the resident's name), another platform's uploaded."""
+    async def send_media(
+        self, attachment: Attachment, thread: int | None = None, caption: str = ""
+    ) -> str | None:
+        """A resident's photo or file, captioned with its ticket (`#n`): a Telegram one
+        copied as it is (copyMessage: no "forwarded from" with the resident's name),
+        another platform's fetched first (outside the turn: a slow fetch holds up no other
+        message of the group), then uploaded."""
+        if attachment.platform != "telegram":
+            await attachment.load()
         async with self._order, self.limiter:
-            sent = await self.channel.send_attachment_to(self.chat_id, attachment, thread)
+            sent = await self.channel.send_attachment_to(self.chat_id, attachment, thread, caption)
         return str(sent) if sent else None
 
     async def open_thread(self, title: str) -> int | None:
@@ -316,12 +326,23 @@ class TelegramApi:
         await self._request.shutdown()
 
     async def copy(
-        self, chat_id: int, from_chat: int, message_id: int, thread: int | None = None
+        self,
+        chat_id: int,
+        from_chat: int,
+        message_id: int,
+        thread: int | None = None,
+        caption: str = "",
     ) -> int | None:
-        """Copies a message into a chat; the copy's id, None when Telegram refuses."""
+        """Copies a message into a chat with a caption of ours (the original's would go
+        with it: a consultant's "/reply 3 ..." to the resident); the copy's id, None when
+        Telegram refuses."""
         try:
             copied = await self.bot.copy_message(
-                chat_id, from_chat, message_id, message_thread_id=thread
+                self.migrated.get(chat_id, chat_id),
+                from_chat,
+                message_id,
+                caption=caption,
+                message_thread_id=thread,
             )
         except TelegramError as error:
             logger.warning("telegram: a resident's file was not copied (%s)", self._describe(error))
@@ -340,7 +361,9 @@ class TelegramApi:
             logger.warning("telegram: a file could not be downloaded (%s)", self._describe(error))
             return None
 
-    async def send_file(self, chat_id: int, media: Media, thread: int | None = None) -> int | None:
+    async def send_file(
+        self, chat_id: int, media: Media, thread: int | None = None, caption: str = ""
+    ) -> int | None:
         """Uploads a photo (sendPhoto) or any other file (sendDocument), retried as
         `send` is; the new message's id, None when it could not be delivered."""
         photo = media.is_image and len(media.data) <= PHOTO_BYTES
@@ -348,13 +371,16 @@ class TelegramApi:
         try:
             async for attempt in attempts:
                 with attempt:
+                    to = self.migrated.get(chat_id, chat_id)
                     upload = InputFile(media.data, filename=media.filename or None)
-                    if photo:
-                        sent = await self.bot.send_photo(chat_id, upload, message_thread_id=thread)
-                    else:
-                        sent = await self.bot.send_document(
-                            chat_id, upload, message_thread_id=thread
+                    send = self.bot.send_photo if photo else self.bot.send_document
+                    try:
+                        sent = await send(
+                            to, upload, caption=caption or None, message_thread_id=thread
                         )
+                    except ChatMigrated as error:  # as `_send_once`: the supergroup's new id
+                        self.migrated[chat_id] = int(error.new_chat_id)
+                        raise
             return sent.message_id
         except Exception as error:  # noqa: BLE001 - every error ends here: counted, logged
             last = self._describe(error)
@@ -497,19 +523,20 @@ class TelegramInput(WebhookChannel[Job]):
         )
 
     async def send_attachment_to(
-        self, chat_id: int, attachment: Attachment, thread: int | None = None
+        self, chat_id: int, attachment: Attachment, thread: int | None = None, caption: str = ""
     ) -> int | None:
-        """A photo or file into a Telegram chat: copied when it is on Telegram already,
-        else uploaded; the message id, None when it could not be delivered."""
+        """A photo or file into a Telegram chat, with `caption` (none: no caption): copied
+        when it is on Telegram already, else uploaded; the message id, None when it could
+        not be delivered."""
         ref = attachment.ref
         if attachment.platform == "telegram" and ref.get("chat") and ref.get("message_id"):
             return await self.courier.run(
-                self.api.copy(chat_id, int(ref["chat"]), int(ref["message_id"]), thread)
+                self.api.copy(chat_id, int(ref["chat"]), int(ref["message_id"]), thread, caption)
             )
         loaded = await attachment.load()
         if loaded is None:
             return None
-        return await self.courier.run(self.api.send_file(chat_id, loaded[0], thread))
+        return await self.courier.run(self.api.send_file(chat_id, loaded[0], thread, caption))
 
     async def send_attachment(self, platform_id: str, attachment: Attachment) -> bool:
         """A consultant's photo or file, to a Telegram resident."""

@@ -137,9 +137,12 @@ class Room(Protocol):
     async def open_thread(self, title: str) -> int | None:
         """A forum topic of its own for a ticket, where the group has topics; else None."""
 
-    async def send_media(self, attachment: Attachment, thread: int | None = None) -> str | None:
-        """Posts a resident's photo or file as a photo or file; its message id, None when
-        it could not be posted."""
+    async def send_media(
+        self, attachment: Attachment, thread: int | None = None, caption: str = ""
+    ) -> str | None:
+        """Posts a resident's photo or file as a photo or file, marked with `caption`
+        (its ticket, `#n`: a relay of another ticket may come between the `#n` line and
+        the photo); its message id, None when it could not be posted."""
 
 
 # conversation id, texts, a photo or file after them -> delivered
@@ -247,7 +250,11 @@ class Desk:
         for room in self.rooms.values():
             thread = await self._thread(room, ticket)
             posted = await room.post(f"{head}\n{body}", thread=thread)
-            sent = await room.send_media(attachment, thread) if attachment else None
+            sent = (
+                await room.send_media(attachment, thread, caption=f"#{ticket.number}")
+                if attachment
+                else None
+            )
             if attachment and sent is None:
                 sent = await room.post(
                     f"#{ticket.number} ［{KIND_JA.get(kind, kind)}］をここに表示できませんでした。"

@@ -25,6 +25,8 @@ OPEN = (WAITING, ASSIGNED)
 PRIORITIES = ("urgent", "high", "normal")
 # The largest photo or file passed on between platforms (Telegram lets a bot download 20 MB).
 MEDIA_BYTES = 20 * 1024 * 1024
+# A kept photo or file is served this many days after its ticket closed, no longer.
+MEDIA_DAYS = 30
 
 
 def now() -> dt.datetime:
@@ -319,9 +321,20 @@ class TicketStore:
             )
         return token
 
-    def media(self, token: str) -> Media | None:
+    def media(self, token: str, at: dt.datetime | None = None) -> Media | None:
+        """A kept photo or file by its token, while its ticket is open and for MEDIA_DAYS
+        after it closed (a link in a chat stops working then; RETENTION_DAYS deletes it)."""
+        since = (at or now()) - dt.timedelta(days=MEDIA_DAYS)
+        query = (
+            sa.select(media.c.kind, media.c.data, media.c.mime, media.c.filename)
+            .join(tickets, tickets.c.id == media.c.ticket_id)
+            .where(
+                media.c.token == token,
+                sa.or_(tickets.c.closed_at.is_(None), tickets.c.closed_at >= since),
+            )
+        )
         with self.engine.connect() as db:
-            row = db.execute(media.select().where(media.c.token == token)).first()
+            row = db.execute(query).first()
         return Media(row.kind, bytes(row.data), row.mime, row.filename) if row else None
 
     # -- personal data ------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_a_claim_that_runs_out_is_taken_by_one_instance_only(url, monkeypatch) -
         t.start()
     for t in threads:
         t.join()
-    assert wins.count(True) == 1
+    assert len(wins) == len(others) and wins.count(True) == 1  # every claim ran; one won
     assert found[0].id == kept and found[0].attempts == 1
 
 

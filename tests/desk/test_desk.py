@@ -32,7 +32,7 @@ class RecordingRoom:
     async def open_thread(self, title: str) -> None:
         return None
 
-    async def send_media(self, attachment: Attachment, thread=None) -> str | None:
+    async def send_media(self, attachment: Attachment, thread=None, caption="") -> str | None:
         loaded = await attachment.load()  # as a room of another platform: the bytes
         if loaded is None:
             return None
@@ -260,6 +260,10 @@ async def test_a_photo_goes_to_every_room_as_a_photo_fetched_once(tmp_path) -> N
     assert kept.kind == "photo"
     answer = await desk.from_consultant(GroupMessage("telegram", "A", "見ました", reply_to="m3"))
     assert answer is None
+    assert desk.residents.sent[-1] == (
+        "line:Up",
+        desk.renderer.message("desk_consultant", "vi") + "\n見ました",
+    )
 
 
 async def test_a_photo_that_cannot_be_fetched_is_named_and_the_room_told(tmp_path) -> None:

@@ -149,6 +149,8 @@ def test_media_is_kept_by_an_unguessable_token_and_pruned_with_its_closed_ticket
     at = dt.datetime(2026, 12, 1, 12, 0)
     assert store.prune(30, at=at + dt.timedelta(days=60)) == 0  # open tickets stay
     store.close(ticket.number, "A", at=at)
+    assert store.media(token, at=at + dt.timedelta(days=29)) == photo  # still served
+    assert store.media(token, at=at + dt.timedelta(days=31)) is None  # the link expired
     assert store.prune(30, at=at + dt.timedelta(days=29)) == 0
     assert store.prune(30, at=at + dt.timedelta(days=31)) == 1
     assert store.media(token) is None and store.get(ticket.number) is None

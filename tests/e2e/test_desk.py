@@ -347,11 +347,13 @@ def test_a_telegram_residents_photo_reaches_both_groups_as_a_photo(desk, platfor
     [copied] = [c for c in platforms.calls_to("copyMessage") if int(c.body["from_chat_id"]) == chat]
     assert copied.body["chat_id"] == GROUP
     assert int(copied.body["message_id"]) == photo["message"]["message_id"]
+    assert copied.body["caption"] == f"#{number}"  # whose photo it is, whatever comes between
     assert to_chat(platforms, GROUP)[-1].body["text"] == f"#{number}\n［写真］this letter came"
     # the LINE group: the #n line, then the picture, served from this server
     platforms.wait_for("message/push", count=line_before + 2, to=LINE_GROUP)
-    text, image = line_group_pushes(platforms, line_before)
+    text, mark, image = line_group_pushes(platforms, line_before)
     assert text["text"] == f"#{number}\n［写真］this letter came"
+    assert mark["text"] == f"#{number}"  # pushed with the picture, which has no caption
     assert image["type"] == "image"
     status, data, kind = served(desk, image["originalContentUrl"])
     assert (status, data, kind) == (200, letter, "image/jpeg")
@@ -397,6 +399,7 @@ def test_a_line_residents_photo_and_file_reach_both_groups(desk, platforms) -> N
     # Telegram: uploaded as a photo and as a document with its name, each after its #n line
     [sent_photo] = platforms.calls_to("sendPhoto", chat_id=GROUP)[photos:]
     assert sent_photo.body["photo"]["data"] == letter
+    assert sent_photo.body["caption"] == f"#{number}"
     [document] = [
         c
         for c in platforms.calls_to("sendDocument", chat_id=GROUP)
@@ -408,9 +411,9 @@ def test_a_line_residents_photo_and_file_reach_both_groups(desk, platforms) -> N
     # LINE: the picture, and the file as a link to download it
     platforms.wait_for("message/push", count=line_before + 4, to=LINE_GROUP)
     pushed = line_group_pushes(platforms, line_before)
-    assert [m["type"] for m in pushed] == ["text", "image", "text", "text"]
-    assert served(desk, pushed[1]["originalContentUrl"])[1] == letter
-    link = pushed[3]["text"]
+    assert [m["type"] for m in pushed] == ["text", "text", "image", "text", "text", "text"]
+    assert served(desk, pushed[2]["originalContentUrl"])[1] == letter
+    link = pushed[5]["text"]
     assert link.startswith("📎 zairyu.pdf")
     status, data, kind = served(desk, link.split("\n")[1])
     assert (status, data, kind) == (200, pdf, "application/octet-stream")  # a download, no page
@@ -452,6 +455,7 @@ def test_a_consultants_photo_reaches_line_and_telegram_residents(desk, platforms
     handled(desk)
     [copied] = platforms.calls_to("copyMessage", chat_id=chat)
     assert int(copied.body["from_chat_id"]) == GROUP
+    assert copied.body["caption"] == ""  # never the consultants' own caption
     assert to_chat(platforms, chat)[-1].body["text"] == renderer().message("desk_consultant", "en")
     for number in (line_number, telegram_number):
         consultant_says(desk, platforms, f"/close {number}")
