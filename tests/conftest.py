@@ -17,10 +17,9 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("PSEUDONYM_KEY", "unit-test-pseudonym-key")
 # The channels keep webhook events in DATABASE_URL: in-process tests use a database of
-# their own, never the repository's (the e2e harness gives each assistant its own too).
-os.environ.setdefault(
-    "DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='assistant-tests-')}/state.db"
-)
+# their own, never the repository's or the developer's (the e2e harness gives each
+# assistant its own too).
+os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='assistant-tests-')}/state.db"
 
 GUIDEBOOK = ROOT / "guidebook"
 # What the tests check against, copied into the repository (a clone on its own passes):
