@@ -29,6 +29,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.database import engine
+
 logger = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
@@ -52,32 +54,6 @@ events = sa.Table(
 )
 
 
-def _engine(database_url: str) -> sa.engine.Engine:
-    """An engine that keeps its connections: every webhook event is written on the way
-    in, and SQLAlchemy 1.4 would open a new SQLite connection for each (3 ms, not 0.5)."""
-    url = sa.engine.make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return sa.create_engine(database_url, future=True, pool_pre_ping=True)
-    engine = sa.create_engine(
-        database_url,
-        future=True,
-        poolclass=sa.pool.QueuePool,
-        connect_args={"check_same_thread": False},
-    )
-    sa.event.listen(engine, "connect", _sqlite_wal)
-    return engine
-
-
-def _sqlite_wal(connection: Any, _: Any) -> None:
-    """SQLite (the single-machine default): write-ahead log, synced at checkpoints. A
-    commit then survives the process being killed (what the intake is for) without an
-    fsync on every webhook event; PostgreSQL is the production store."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
@@ -97,7 +73,7 @@ class IntakeStore:
 
     def __init__(self, database_url: str | sa.engine.Engine, lease: float = 60.0) -> None:
         self.engine = (
-            database_url if isinstance(database_url, sa.engine.Engine) else _engine(database_url)
+            database_url if isinstance(database_url, sa.engine.Engine) else engine(database_url)
         )
         self.lease = dt.timedelta(seconds=lease)
         self.owner = uuid.uuid4().hex  # this process; a restart is a new owner

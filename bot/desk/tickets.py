@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.database import engine
 from bot.desk.schema import media, messages, posts, tickets
 
 WAITING, ASSIGNED, CLOSED = "waiting", "assigned", "closed"
@@ -108,9 +109,7 @@ class TicketStore:
 
     def __init__(self, database_url: str | sa.engine.Engine) -> None:
         self.engine = (
-            database_url
-            if isinstance(database_url, sa.engine.Engine)
-            else sa.create_engine(database_url, future=True)
+            database_url if isinstance(database_url, sa.engine.Engine) else engine(database_url)
         )
 
     # -- tickets ------------------------------------------------------------------------
