@@ -455,6 +455,15 @@ class WebhookChannel(InputChannel, Generic[Job]):
         message = await self.message_for(job, TurnCollector(self.name()))
         await self.deliver(job, [Outgoing(await self.notices.text(key, message))])
 
+    def _backlog(self) -> int | None:
+        """Kept events not finished yet; None (not an error page) when the database does
+        not answer."""
+        try:
+            return self.intake.backlog(self.name())
+        except Exception:  # noqa: BLE001 - the health route says so instead
+            logger.exception("%s: the intake's database does not answer", self.name())
+            return None
+
     def _finished(self, job: Job) -> None:
         if getattr(job, "intake", None) is not None:
             try:
@@ -579,7 +588,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 {
                     "status": "ok",
                     "waiting": self.inbox.waiting,
-                    "backlog": self.intake.backlog(self.name()),
+                    "backlog": self._backlog(),
                     "undelivered": self.api.undelivered,
                     "failed": self.counts["failed"],
                     "refused": self.counts["refused"],
