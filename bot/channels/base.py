@@ -344,6 +344,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self.api = self.api_class(settings) if settings else None
         self.courier = Courier(f"{self.name()}-api") if settings else None
         self._intake: IntakeStore | None = None
+        self._held: set[int] = set()  # kept events this process has queued, not finished
         self._recovery: asyncio.Task | None = None
         self.inbox: Inbox[Job] = Inbox(
             self.handle,
@@ -424,6 +425,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             self.PARTY,
             tag(conversation),
         )
+        self._held.add(kept)
         self.queue(conversation, replace(job, intake=kept))
         return True
 
@@ -466,6 +468,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
 
     def _finished(self, job: Job) -> None:
         if getattr(job, "intake", None) is not None:
+            self._held.discard(job.intake)  # no longer renewed, whatever happens below
             try:
                 self.intake.done(job.intake)
             except SQLAlchemyError:  # it will be handled again: an answer twice, not none
@@ -489,7 +492,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         """Takes the kept events nobody finished whose claim ran out (a process killed,
         a deploy), oldest first, and queues them; renews this process's own claims.
         Returns how many were taken."""
-        self.intake.renew()
+        self.intake.renew(self._held)
         taken = 0
         for event in self.intake.unclaimed(self.name()):
             if not self.inbox.has_room(event.conversation):
@@ -511,6 +514,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 tag(conversation),
                 event.attempts + 1,
             )
+            self._held.add(event.id)
             self.queue(conversation, replace(job, intake=event.id))
             taken += 1
         return taken

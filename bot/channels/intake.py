@@ -5,8 +5,8 @@ platform gets its 200, and handled from there.
   Telegram `update_id`), unique per channel: a redelivery, to this instance or another,
   is refused by the database itself. The caller answers the platform only after this.
 - The event is claimed by the instance that took it (`owner`), for `lease` seconds; the
-  owner renews its claims while it works (`renew`) and marks each event `done` once the
-  resident has the answer (or the apology).
+  owner renews its claims on the events it still holds (`renew`) and marks each event
+  `done` once the resident has the answer (or the apology).
 - A finished event keeps only its key (for redeliveries), for KEEP_DAYS.
 - `IntakeStore.unclaimed(...)`: events nobody finished whose claim ran out (a process
   killed mid-way, a deploy), oldest first; `claim(...)` takes them, one UPDATE each whose
@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,12 +108,21 @@ class IntakeStore:
                 events.update().where(events.c.id == event_id).values(done_at=now(), payload="")
             )
 
-    def renew(self) -> int:
-        """Extends this process's claims on the events it has not finished."""
+    def renew(self, ids: Iterable[int]) -> int:
+        """Extends this process's claims on the events it still holds (`ids`: queued or
+        being handled). An event it let go of, because marking it done failed, is left to
+        run out and be handled again, never held forever."""
+        ids = list(ids)
+        if not ids:
+            return 0
         with self.engine.begin() as db:
             result = db.execute(
                 events.update()
-                .where(events.c.owner == self.owner, events.c.done_at.is_(None))
+                .where(
+                    events.c.owner == self.owner,
+                    events.c.done_at.is_(None),
+                    events.c.id.in_(ids),
+                )
                 .values(lease_until=now() + self.lease)
             )
         return result.rowcount

@@ -61,16 +61,23 @@ def test_a_claim_that_runs_out_is_taken_by_one_instance_only(url, monkeypatch) -
 def test_the_owner_renews_its_claims_and_done_drops_the_words(url, monkeypatch) -> None:
     store = IntakeStore(url, lease=30)
     kept = store.add("telegram", "77", "42", {"update_id": 77, "message": {"text": "secret"}})
+    other = store.add("telegram", "78", "42", {"update_id": 78})
     later = intake_module.now() + dt.timedelta(seconds=20)
     monkeypatch.setattr(intake_module, "now", lambda: later)
-    assert store.renew() == 1
+    assert store.renew([kept]) == 1  # only what it still holds: 78 was let go of
+    monkeypatch.setattr(intake_module, "now", lambda: later + dt.timedelta(seconds=11))
+    assert [e.id for e in store.unclaimed("telegram")] == [other]  # 78 runs out, 77 holds
     monkeypatch.setattr(intake_module, "now", lambda: later + dt.timedelta(seconds=20))
-    assert store.unclaimed("telegram") == []  # renewed at +20 s: holds until +50 s
+    # 77, renewed at +20 s, holds until +50 s
+    assert [e.id for e in store.unclaimed("telegram")] == [other]
     store.done(kept)
-    assert store.backlog() == 0 and store.renew() == 0
+    store.done(other)
+    assert store.backlog() == 0 and store.renew([kept, other]) == 0
     with store.engine.connect() as db:
-        row = db.execute(intake_module.events.select()).one()
+        row = db.execute(
+            intake_module.events.select().where(intake_module.events.c.event_key == "77")
+        ).one()
     assert row.payload == "" and row.done_at is not None  # the key stays, the words go
     assert store.add("telegram", "77", "42", {}) is None  # still a duplicate
     monkeypatch.setattr(intake_module, "now", lambda: later + dt.timedelta(days=8))
-    assert store.forget() == 1
+    assert store.forget() == 2
