@@ -133,15 +133,7 @@ class Bench:
         update = fakes.telegram_message(chat, text, update_id=self._update)
         done = self.arrivals.expect(("telegram", str(chat)), messages)
         start = time.monotonic()
-        async with self.session.post(
-            f"{self.base}/webhooks/telegram/webhook",
-            data=json.dumps(update),
-            headers={
-                "Content-Type": "application/json",
-                "X-Telegram-Bot-Api-Secret-Token": fakes.TELEGRAM_SECRET,
-            },
-        ) as response:
-            assert response.status == 200
+        await post_telegram(self.session, self.base, update)
         return await asyncio.wait_for(done, 30) - start
 
     async def count_telegram_messages(self, script: list[str], chat: int) -> list[int]:
@@ -211,6 +203,19 @@ class Bench:
                         results[channel].extend(values)
         await self.platforms.close()
         return results
+
+
+async def post_telegram(session: aiohttp.ClientSession, base: str, update: dict) -> None:
+    """Sends an update to the assistant's Telegram webhook as Telegram does."""
+    async with session.post(
+        f"{base}/webhooks/telegram/webhook",
+        data=json.dumps(update),
+        headers={
+            "Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": fakes.TELEGRAM_SECRET,
+        },
+    ) as response:
+        assert response.status == 200
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -14,7 +14,6 @@ own latency. Target: p95 of both at most 1.2 times the assistant's answer p95.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import tempfile
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.channels import MODEL, percentile
+from bench.channels import MODEL, percentile, post_telegram
 from bench.tables import table
 from tests import fakes, harness
 
@@ -53,15 +52,7 @@ class DeskBench:
                 future.set_result(call.at)
 
     async def post(self, update: dict) -> None:
-        async with self.session.post(
-            f"{self.base}/webhooks/telegram/webhook",
-            data=json.dumps(update),
-            headers={
-                "Content-Type": "application/json",
-                "X-Telegram-Bot-Api-Secret-Token": fakes.TELEGRAM_SECRET,
-            },
-        ) as response:
-            assert response.status == 200
+        await post_telegram(self.session, self.base, update)
 
     async def timed(self, update: dict, chat: int, wanted: str) -> float:
         done = asyncio.get_running_loop().create_future()
