@@ -14,6 +14,7 @@ claims a LINE resident's id reaches `rest:U...`, never that resident's conversat
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -55,9 +56,14 @@ def channel_of_bare_id(sender: str) -> str:
 
 
 def tracker_store_url(endpoints: Path) -> str | None:
-    """The SQLAlchemy URL of the endpoints file's SQL tracker store, or None."""
+    """The SQLAlchemy URL of the endpoints file's SQL tracker store (Rasa's, or
+    bot.stores.DatabaseTrackerStore with its `url:`), or None."""
     config = (yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}).get("tracker_store")
-    if not isinstance(config, dict) or str(config.get("type", "")).upper() != "SQL":
+    if not isinstance(config, dict):
+        return None
+    if config.get("type") == "bot.stores.DatabaseTrackerStore":
+        return os.path.expandvars(str(config.get("url") or "")) or None
+    if str(config.get("type", "")).upper() != "SQL":
         return None
     from rasa.core.tracker_store import SQLTrackerStore
 

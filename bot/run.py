@@ -154,14 +154,26 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="check the guidebook and channels, start nothing"
     )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5005)))
-    parser.add_argument("--actions-port", type=int, default=5055)
-    parser.add_argument("--endpoints", default="endpoints.yml", help="Rasa endpoints file")
+    parser.add_argument(
+        "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055))
+    )
+    parser.add_argument(
+        "--endpoints",
+        help="Rasa endpoints file (default: endpoints.yml, or endpoints.cluster.yml "
+        "with DEPLOYMENT=cluster)",
+    )
     args = parser.parse_args(argv)
 
     try:
         settings = Settings.from_env()
     except ConfigurationError as error:
         sys.exit(f"Cannot start: {error}")
+    args.endpoints = args.endpoints or str(settings.endpoints_file)
+    # endpoints.cluster.yml calls the action server at ACTION_ENDPOINT_URL: this
+    # machine's own unless the operator runs them elsewhere.
+    os.environ.setdefault(
+        "ACTION_ENDPOINT_URL", f"http://{local_address(settings)}:{args.actions_port}/webhook"
+    )
     check_guidebook(settings)
     channels = check_channels()
     if args.check:

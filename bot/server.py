@@ -1,4 +1,4 @@
-"""The Rasa server: `rasa run`, with three measured changes applied first. bot.run starts it.
+"""The Rasa server: `rasa run`, with measured changes applied first. bot.run starts it.
 
 1. Rasa 3.6 checks every action-server response with `jsonschema.validate()`, which
    checks the schema itself against the JSON Schema meta-schema on every call before
@@ -15,7 +15,10 @@
    environment, so it never shows in `ps`. Every request body, on every route of both
    servers, is at most MAX_BODY_BYTES: Sanic answers a bigger one with 413 before any of
    it is read or processed.
-4. The warnings that are expected in this design are not shown
+4. Rasa waits up to 5 minutes for the action server on each call; here it waits
+   ACTION_TIMEOUT_SECONDS (10), so that an action server that hangs gives the resident
+   the apology (bot.channels.notices) within seconds, not minutes.
+5. The warnings that are expected in this design are not shown
    (bot/expected_warnings.py): the libraries' deprecation notices at start, and two that
    would repeat for every resident: "Unable to fetch responses for faq/<topic>" (answers
    come from the guidebook through actions) and "Failed to parse arguments in line
@@ -153,6 +156,11 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = str(MAX_BODY_BYTES)
     os.environ["SANIC_HOST"] = settings.bind_address
     RemoteAction._validate_action_result = validate_action_result
+    import rasa.core.actions.action
+    import rasa.utils.endpoints
+
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
+    rasa.utils.endpoints.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
     import rasa.core.run
 
     rasa.core.run.configure_app = with_bearer_tokens(rasa.core.run.configure_app)

@@ -19,9 +19,9 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,10 @@ def _describe(error: ValidationError, model: type[BaseSettings]) -> Configuratio
     name = str(problem["loc"][0]) if problem["loc"] else ""
     field = model.model_fields.get(name)
     variable = (field.validation_alias if field and field.validation_alias else name).upper()
-    return ConfigurationError(f"{variable}: {problem['msg']}.")
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if not variable:  # a rule on several variables: the message names them
+        return ConfigurationError(f"{message}.")
+    return ConfigurationError(f"{variable}: {message}.")
 
 
 class _FromEnvironment(BaseSettings):
@@ -95,6 +98,21 @@ def _base_url(value: str, default: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValueError(f"must be an http(s) URL such as {default}")
     return value.rstrip("/")
+
+
+def _rate(value: str) -> str:
+    """A rate written "messages/seconds", such as 20/60."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d{1,4})\s*/\s*(\d{1,5}(?:\.\d+)?)\s*", value)
+    if not found or int(found[1]) < 1 or float(found[2]) <= 0:
+        raise ValueError("must be messages/seconds, such as 20/60 (20 a minute)")
+    return value
+
+
+def _rate_parts(value: str) -> tuple[int, float]:
+    count, seconds = value.split("/")
+    return int(count), float(seconds)
 
 
 def _half_configured(channel: str, present: list[str], missing: list[str]) -> ConfigurationError:
@@ -236,19 +254,13 @@ class DeskSettings(_FromEnvironment):
 
     @field_validator("telegram_rate_text")
     @classmethod
-    def _rate(cls, value: str) -> str:
-        import re
-
-        found = re.fullmatch(r"\s*(\d{1,4})\s*/\s*(\d{1,5}(?:\.\d+)?)\s*", value)
-        if not found or int(found[1]) < 1 or float(found[2]) <= 0:
-            raise ValueError("must be messages/seconds, such as 20/60 (20 a minute)")
-        return value
+    def _check_rate(cls, value: str) -> str:
+        return _rate(value)
 
     @property
     def telegram_rate(self) -> tuple[int, float]:
         """(messages, seconds): at most that many messages in any so many seconds."""
-        count, seconds = self.telegram_rate_text.split("/")
-        return int(count), float(seconds)
+        return _rate_parts(self.telegram_rate_text)
 
     @field_validator("line_group_id")
     @classmethod
@@ -290,6 +302,60 @@ class Settings(_FromEnvironment):
     intake_lease_seconds: float = Field(
         60.0, ge=1, le=3600, validation_alias="INTAKE_LEASE_SECONDS"
     )
+    # single: one machine (SQLite, Rasa's in-memory lock store); cluster: several Rasa
+    # servers sharing DATABASE_URL (PostgreSQL) and REDIS_URL (endpoints.cluster.yml).
+    deployment: Literal["single", "cluster"] = Field("single", validation_alias="DEPLOYMENT")
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    # How long the Rasa server waits for the action server on one call (seconds).
+    action_timeout: float = Field(10.0, gt=0, le=300, validation_alias="ACTION_TIMEOUT_SECONDS")
+    # At most so many messages of one resident in any so many seconds ("messages/seconds");
+    # more get a polite "please wait" (once a minute) and are not handled. Messages that
+    # read as an emergency are always handled.
+    resident_rate_text: str = Field("20/60", validation_alias="RESIDENT_RATE")
+
+    @field_validator("resident_rate_text")
+    @classmethod
+    def _check_resident_rate(cls, value: str) -> str:
+        return _rate(value)
+
+    @property
+    def resident_rate(self) -> tuple[int, float]:
+        """(messages, seconds): at most that many messages of one resident in any so
+        many seconds."""
+        return _rate_parts(self.resident_rate_text)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(
+                "must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379/0"
+            )
+        return value or None
+
+    @model_validator(mode="after")
+    def _cluster(self) -> Settings:
+        if self.deployment != "cluster":
+            return self
+        if self.database_url.startswith("sqlite"):
+            raise ValueError(
+                "DEPLOYMENT=cluster needs DATABASE_URL on a database server that every "
+                "instance reaches (postgresql://...), not SQLite"
+            )
+        if not self.redis_url:
+            raise ValueError("DEPLOYMENT=cluster needs REDIS_URL (Rasa's lock store)")
+        if self.pseudonym_key is None:
+            raise ValueError(
+                "DEPLOYMENT=cluster needs PSEUDONYM_KEY, the same on every instance "
+                "(the key file of one machine would give each its own log pseudonyms)"
+            )
+        return self
+
+    @property
+    def endpoints_file(self) -> Path:
+        """Rasa's endpoints of this deployment."""
+        name = "endpoints.cluster.yml" if self.deployment == "cluster" else "endpoints.yml"
+        return ROOT / name
 
     @field_validator("rasa_api_token")
     @classmethod

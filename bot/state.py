@@ -11,6 +11,8 @@ was called desk_alembic_version) is carried over.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +23,8 @@ from bot.desk import schema as desk
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "assistant_alembic_version"
 _OLD_VERSION_TABLE = "desk_alembic_version"
+# The PostgreSQL advisory lock key that instances migrating together take in turn.
+_MIGRATION_LOCK = 0x7A5A_0001
 METADATA = [desk.metadata, intake.metadata]
 
 _upgraded: set[str] = set()
@@ -39,6 +43,13 @@ def upgrade(database_url: str) -> None:
     """Applies every migration the database lacks (idempotent)."""
     from alembic import command
 
+    with _one_at_a_time(database_url):
+        _carry_over(database_url)
+        command.upgrade(alembic_config(database_url), "head")
+    _upgraded.add(database_url)
+
+
+def _carry_over(database_url: str) -> None:
     engine = sa.create_engine(database_url, future=True)
     try:
         names = set(sa.inspect(engine).get_table_names())
@@ -47,8 +58,25 @@ def upgrade(database_url: str) -> None:
                 db.execute(sa.text(f"ALTER TABLE {_OLD_VERSION_TABLE} RENAME TO {VERSION_TABLE}"))
     finally:
         engine.dispose()
-    command.upgrade(alembic_config(database_url), "head")
-    _upgraded.add(database_url)
+
+
+@contextmanager
+def _one_at_a_time(database_url: str) -> Iterator[None]:
+    """On PostgreSQL, instances that start together migrate one after the other (a
+    session advisory lock); SQLite's own write lock does that for a file."""
+    engine = sa.create_engine(database_url, future=True)
+    try:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        with engine.connect() as db:
+            db.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                db.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+    finally:
+        engine.dispose()
 
 
 def ensure(database_url: str) -> None:

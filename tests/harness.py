@@ -22,17 +22,26 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def start(
-    tmp: Path, center: str, extra_env: dict | None = None, actions_url: str | None = None
+    tmp: Path,
+    center: str,
+    extra_env: dict | None = None,
+    actions_url: str | None = None,
+    cluster: dict | None = None,
 ) -> tuple[subprocess.Popen, str, int]:
     """The process, the Rasa server's address and the action server's port. Rasa calls
-    the action server at `actions_url` when given (a dead port: the action server down)."""
+    the action server at `actions_url` when given (a dead port: the action server down).
+    With `cluster` ({"DATABASE_URL": postgresql://..., "REDIS_URL": redis://...}) it runs
+    as one of several instances (DEPLOYMENT=cluster, endpoints.cluster.yml) on those."""
     rasa_port, actions_port = free_port(), free_port()
     actions_url = actions_url or f"http://127.0.0.1:{actions_port}/webhook"
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "{actions_url}"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
-    )
+    if cluster is not None:
+        endpoints = ROOT / "endpoints.cluster.yml"
+    else:
+        endpoints = tmp / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "{actions_url}"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
+        )
     env = dict(
         os.environ,
         CENTER=center,
@@ -44,6 +53,8 @@ def start(
         RASA_API_TOKEN=API_TOKEN,
         PSEUDONYM_KEY="test-pseudonym-key",
     )
+    if cluster is not None:
+        env.update(cluster, DEPLOYMENT="cluster", ACTION_ENDPOINT_URL=actions_url)
     env.update(extra_env or {})  # DATABASE_URL too: instances may share one database
     log = (tmp / "assistant.log").open("w")
     process = subprocess.Popen(
