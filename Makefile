@@ -25,7 +25,7 @@ MODEL_INPUTS := config.yml domain.yml bot/nlu/tokenizer.py bot/nlu/language_dete
 	$(shell find nlu_data -type f -name '*.yml' | sort)
 MODEL_STAMP = models/.fingerprint-$(shell cat $(MODEL_INPUTS) uv.lock | sha256sum | cut -c1-16)
 
-.PHONY: help install check train run shell test lint bench prune report telegram-webhook line-webhook clean
+.PHONY: help install check train run shell test lint bench load prune report telegram-webhook line-webhook clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -67,6 +67,14 @@ lint: $(VENV)/.installed  ## ruff check and format check
 
 bench: $(MODEL_STAMP)  ## Benchmarks and evaluations, printed as tables
 	$(PY) -m bench
+
+# make load RESIDENTS=100 MESSAGES=5 INSTANCES=2 SEED=1 (README "Load")
+RESIDENTS ?= 100
+MESSAGES ?= 5
+INSTANCES ?= 1
+SEED ?= 1
+load: $(MODEL_STAMP)  ## Residents on LINE and Telegram at once: throughput, latency, lost, twice, order
+	$(PY) -m bench.load --residents $(RESIDENTS) --messages $(MESSAGES) --instances $(INSTANCES) --seed $(SEED)
 
 prune: $(VENV)/.installed  ## Delete conversations and unanswered questions older than RETENTION_DAYS
 	$(PY) -m bot.prune
