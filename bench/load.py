@@ -43,14 +43,15 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import random
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -422,8 +423,10 @@ class Load:
         platforms: fakes.FakePlatforms,
         residents: list[Resident],
         deadline: float = DEADLINE,
+        groups: tuple[int, ...] = (),
     ) -> None:
         self.bases = bases
+        self.groups = groups  # the instances' process groups, for their CPU time
         self.platforms = platforms
         self.residents = residents
         self.deadline = deadline
@@ -530,8 +533,11 @@ class Load:
             await self.warm_up()
             self.received.clear()
             start = time.monotonic() + 0.5
+            began, before = time.monotonic(), cpu_seconds(self.groups)
             await asyncio.gather(*(self.play(r, start) for r in self.residents))
             notes["settled"] = await self.settled(time.monotonic() + self.deadline)
+            wall = time.monotonic() - began
+            notes["cpu"] = cores_used(before, cpu_seconds(self.groups), wall)
             found = await self.trackers()
         if balancer:
             notes["proxied"] = dict(balancer.sent)
@@ -543,6 +549,33 @@ class Load:
         ]
         notes["handled out of order"] = taken_out_of_order(self.sent, found)
         return score(self.sent, self.received, expected), notes
+
+
+def cpu_seconds(groups: tuple[int, ...]) -> tuple[float, float, float]:
+    """CPU seconds used so far by the processes of these process groups, by this process
+    and by the whole machine (Linux's /proc; the first and last are 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    mine, machine = 0, 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) in groups:  # state ppid pgrp ... utime (11) stime (12)
+            mine += int(fields[11]) + int(fields[12])
+    with suppress(OSError):
+        cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        machine = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
+    return mine / tick, time.process_time(), machine / tick
+
+
+def cores_used(
+    before: tuple[float, float, float], after: tuple[float, float, float], wall: float
+) -> dict[str, float]:
+    """Cores busy on average between two `cpu_seconds`, `wall` seconds apart: the
+    instances, this load generator, the whole machine (other work on it too)."""
+    names = ("instances", "load generator", "machine")
+    return {name: (a - b) / wall for name, a, b in zip(names, after, before, strict=True)}
 
 
 def taken_out_of_order(sent: list[Sent], found: dict[str, dict[str, Any]]) -> list[str]:
@@ -559,9 +592,12 @@ def taken_out_of_order(sent: list[Sent], found: dict[str, dict[str, Any]]) -> li
 
 
 @contextmanager
-def instances(count: int, platforms: fakes.FakePlatforms, tmp: Path) -> Iterator[list[str]]:
-    """`count` running assistants (their addresses): one as `make run` starts it, or
-    several sharing a fresh PostgreSQL database and Redis (DEPLOYMENT=cluster)."""
+def instances(
+    count: int, platforms: fakes.FakePlatforms, tmp: Path
+) -> Iterator[tuple[list[str], tuple[int, ...]]]:
+    """`count` running assistants (their addresses and process groups): one as `make run`
+    starts it, or several sharing a fresh PostgreSQL database and Redis
+    (DEPLOYMENT=cluster)."""
     with ExitStack() as stack:
         cluster = None
         if count > 1:
@@ -570,7 +606,7 @@ def instances(count: int, platforms: fakes.FakePlatforms, tmp: Path) -> Iterator
                 "DATABASE_URL": f"{POSTGRES}/{name}",
                 "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
             }
-        bases = []
+        bases, groups = [], []
         for n in range(count):
             home = tmp / f"instance-{n + 1}"
             home.mkdir(parents=True)
@@ -579,16 +615,25 @@ def instances(count: int, platforms: fakes.FakePlatforms, tmp: Path) -> Iterator
             )
             stack.callback(harness.stop, process)
             bases.append(base)
-        yield bases
+            groups.append(process.pid)  # harness.start: a session (and group) of its own
+        yield bases, tuple(groups)
 
 
 def measure(
     residents: list[Resident], count: int, deadline: float, tmp: Path
 ) -> tuple[Outcome, dict[str, Any]]:
     platforms = fakes.FakePlatforms()  # served by the load's own loop (Load.run)
-    with instances(count, platforms, tmp) as bases:
-        load = Load(bases, platforms, residents, deadline)
-        return asyncio.run(load.run(proxy=count > 1))
+    with instances(count, platforms, tmp) as (bases, groups):
+        load = Load(bases, platforms, residents, deadline, groups)
+        outcome, notes = asyncio.run(load.run(proxy=count > 1))
+    record = {
+        "sent": [asdict(s) for s in load.sent],
+        "received": [asdict(r) for r in load.received],
+        "latencies": outcome.latencies,
+        "notes": notes,
+    }
+    (tmp / "record.json").write_text(json.dumps(record, ensure_ascii=False, indent=1))
+    return outcome, notes
 
 
 # -- the report ----------------------------------------------------------------------------
@@ -610,6 +655,7 @@ def row(count: int, outcome: Outcome) -> list[object]:
         f"{p50:.0f}",
         f"{p95:.0f}",
         f"{p99:.0f}",
+        f"{values[-1] * 1000 if values else 0.0:.0f}",
         len(outcome.lost),
         len(outcome.twice),
         len(outcome.out_of_order),
@@ -708,6 +754,12 @@ def main(argv: list[str] | None = None) -> int:
         outcomes[count] = outcome
         rows.append(row(count, outcome))
         notes_by.extend(details(count, outcome, notes))
+        cpu = notes["cpu"]
+        print(
+            f"  cores busy during the run (of {os.cpu_count()}): the instances "
+            f"{cpu['instances']:.2f}, this load generator {cpu['load generator']:.2f}, the "
+            f"whole machine {cpu['machine']:.2f}"
+        )
         if "proxied" in notes:
             print(f"  requests per instance through the proxy: {sorted(notes['proxied'].values())}")
     print(
@@ -720,6 +772,7 @@ def main(argv: list[str] | None = None) -> int:
                 "p50 ms",
                 "p95 ms",
                 "p99 ms",
+                "max ms",
                 "lost",
                 "twice",
                 "out of order",
