@@ -302,6 +302,11 @@ class Settings(_FromEnvironment):
     intake_lease_seconds: float = Field(
         60.0, ge=1, le=3600, validation_alias="INTAKE_LEASE_SECONDS"
     )
+    # A reply the platform still refused after PLATFORM_RETRY_SECONDS is kept and sent
+    # again after this many seconds, then twice as long each time (at most an hour).
+    outbox_retry_seconds: float = Field(
+        30.0, ge=0.1, le=3600, validation_alias="OUTBOX_RETRY_SECONDS"
+    )
     # single: one machine (SQLite, Rasa's in-memory lock store); cluster: several Rasa
     # servers sharing DATABASE_URL (PostgreSQL) and REDIS_URL (endpoints.cluster.yml).
     deployment: Literal["single", "cluster"] = Field("single", validation_alias="DEPLOYMENT")

@@ -1,7 +1,7 @@
 """The assistant's own tables on DATABASE_URL and their migrations (Alembic, in
-bot/migrations/): the consultant desk's (bot/desk/schema.py) and the durable intake's
-(bot/channels/intake.py). Rasa's tracker store and the unanswered-question log keep
-their own tables.
+bot/migrations/): the consultant desk's (bot/desk/schema.py), the durable intake's
+(bot/channels/intake.py) and the outbox's (bot/channels/outbox.py). Rasa's tracker store
+and the unanswered-question log keep their own tables.
 
 `upgrade(database_url)` brings a database to the newest schema: run by `bot.run` at every
 start (so by `make run`), by `make report` and `make prune`, and by the tests on SQLite
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.channels import intake
+from bot.channels import intake, outbox
 from bot.desk import schema as desk
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,7 +25,7 @@ VERSION_TABLE = "assistant_alembic_version"
 _OLD_VERSION_TABLE = "desk_alembic_version"
 # The PostgreSQL advisory lock key that instances migrating together take in turn.
 _MIGRATION_LOCK = 0x7A5A_0001
-METADATA = [desk.metadata, intake.metadata]
+METADATA = [desk.metadata, intake.metadata, outbox.metadata]
 
 _upgraded: set[str] = set()
 

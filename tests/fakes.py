@@ -84,6 +84,8 @@ class FakePlatforms:
         self._group_sends: dict[int, list[float]] = {}
         self._thread_id = 1000
         self.troubles: dict[str, Trouble] = {}
+        self._down_until = 0.0  # an outage: every call fails until then (monotonic)
+        self._outage_status = 503
         # Telegram groups that became supergroups: old chat id -> new chat id.
         self.migrated_chats: dict[int, int] = {}
         self._reply_tokens_used: set[str] = set()
@@ -139,6 +141,17 @@ class FakePlatforms:
         with `deliver` hang and then succeed (a timeout that still delivers)."""
         with self._lock:
             self.troubles[method] = Trouble(status, hang, times, deliver)
+
+    def outage(self, seconds: float, status: int = 503) -> None:
+        """Both platforms fail every call with `status` for `seconds` from now, as a
+        platform does in an outage (LINE 5xx, Telegram 5xx: retried by the clients)."""
+        with self._lock:
+            self._down_until = time.monotonic() + seconds
+            self._outage_status = status
+
+    @property
+    def down(self) -> bool:
+        return time.monotonic() < self._down_until
 
     def calls_to(self, method: str, **match: Any) -> list[Call]:
         """Successful calls of a method whose body has the given top-level values."""
@@ -213,6 +226,8 @@ class FakePlatforms:
     async def _trouble(self, method: str) -> Trouble | None:
         with self._lock:
             self.arrivals.append(method)
+            if time.monotonic() < self._down_until:
+                return Trouble(self._outage_status)
             trouble = self.troubles.get(method)
             if trouble is None or trouble.times <= 0:
                 return None

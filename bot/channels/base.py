@@ -11,8 +11,10 @@
 - `retrying`: tenacity's retry loop for a platform call: waits with full jitter, and no
   new attempt after PLATFORM_RETRY_SECONDS.
 - `tag`: a short, stable, keyed pseudonym of a platform user id for the logs.
-- `WebhookChannel`: the Rasa input channel both are: routes, durable intake, inbox,
-  courier, the apology when the assistant fails (bot.channels.notices), counters, shutdown.
+- `WebhookChannel`: the Rasa input channel both are: routes, durable intake (each
+  resident's events answered in order, across instances), the per-resident rate, inbox,
+  courier, the outbox of undelivered replies, the apology when the assistant fails
+  (bot.channels.notices), counters, shutdown.
 - `webhook_tool`: `make line-webhook` / `make telegram-webhook`.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -48,8 +51,11 @@ from tenacity import (
 
 from bot import state
 from bot.channels.desk import END_PAYLOAD, LINK
-from bot.channels.intake import IntakeStore
+from bot.channels.intake import Event, IntakeStore
 from bot.channels.notices import Notices, renderer
+from bot.channels.outbox import OutboxStore
+from bot.conversations import platform_id
+from bot.nlu.danger import danger_net
 from bot.settings import ConfigurationError, DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
@@ -187,6 +193,14 @@ def retrying(
     )
 
 
+def _urgent(job: Any) -> bool:
+    """A resident's message that reads as an emergency (bot.nlu.danger): never held
+    back by a limit, whatever the queues and the resident's rate."""
+    if getattr(job, "group", False):
+        return False
+    return danger_net().check(getattr(job, "text", "") or "") is not None
+
+
 @lru_cache(maxsize=1)
 def _pseudonym_key() -> bytes:
     return Settings.from_env().pseudonym_secret()
@@ -250,13 +264,14 @@ class Inbox(Generic[Job]):
     _workers: set[asyncio.Task] = field(default_factory=set)
     _waiting: int = 0
 
-    def put(self, conversation: str, job: Job) -> str | None:
+    def put(self, conversation: str, job: Job, urgent: bool = False) -> str | None:
         """Queues a job and starts the conversation's worker if it has none; None when
-        queued, else why not: "too_many" (this resident's queue is full) or "busy"."""
+        queued, else why not: "too_many" (this resident's queue is full) or "busy". An
+        `urgent` job (an emergency) is queued past both limits."""
         queue = self._queues.get(conversation)
-        if queue is not None and len(queue) >= self.per_conversation:
+        if not urgent and queue is not None and len(queue) >= self.per_conversation:
             return "too_many"
-        if self._waiting >= self.total:
+        if not urgent and self._waiting >= self.total:
             return "busy"
         self._waiting += 1
         if queue is not None:
@@ -267,6 +282,10 @@ class Inbox(Generic[Job]):
         self._workers.add(worker)
         worker.add_done_callback(self._workers.discard)
         return None
+
+    def busy(self, conversation: str) -> bool:
+        """Whether the conversation has a worker (events queued or being handled)."""
+        return conversation in self._queues
 
     def has_room(self, conversation: str) -> bool:
         """Whether `put` would take a job of this conversation now."""
@@ -344,8 +363,15 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self.api = self.api_class(settings) if settings else None
         self.courier = Courier(f"{self.name()}-api") if settings else None
         self._intake: IntakeStore | None = None
+        self._outbox: OutboxStore | None = None
         self._held: set[int] = set()  # kept events this process has queued, not finished
         self._recovery: asyncio.Task | None = None
+        self._resending: asyncio.Task | None = None
+        self._platform_back = False  # a reply went through since the last outbox round
+        common = Settings.from_env()
+        self.resident_rate = common.resident_rate
+        self.lease = common.intake_lease_seconds
+        self.outbox_every = common.outbox_retry_seconds
         self.inbox: Inbox[Job] = Inbox(
             self.handle,
             name=self.name(),
@@ -376,7 +402,13 @@ class WebhookChannel(InputChannel, Generic[Job]):
     async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
         raise NotImplementedError
 
-    async def deliver(self, job: Job, messages: list[Outgoing]) -> None:
+    async def deliver(self, job: Job, messages: list[Outgoing]) -> list[Any]:
+        """Sends a turn's messages; returns the parts the platform still refused after
+        PLATFORM_RETRY_SECONDS, in the channel's own JSON form (kept in the outbox)."""
+        raise NotImplementedError
+
+    async def resend(self, platform_id: str, parts: list[Any]) -> list[Any]:
+        """Sends kept parts again (no reply token: a push); returns those still refused."""
         raise NotImplementedError
 
     def accept_call(self, request: Request) -> HTTPResponse:
@@ -393,6 +425,41 @@ class WebhookChannel(InputChannel, Generic[Job]):
             state.ensure(common.database_url)
             self._intake = IntakeStore(common.database_url, lease=common.intake_lease_seconds)
         return self._intake
+
+    @property
+    def outbox(self) -> OutboxStore:
+        """Replies not delivered yet, on DATABASE_URL."""
+        if self._outbox is None:
+            common = Settings.from_env()
+            state.ensure(common.database_url)
+            self._outbox = OutboxStore(
+                common.database_url, first=dt.timedelta(seconds=common.outbox_retry_seconds)
+            )
+        return self._outbox
+
+    def keep_undelivered(self, conversation: str, parts: list[Any]) -> None:
+        """Keeps what the platform refused, to be sent again later (`resend_due`). Called
+        after every send: an empty `parts` says the platform takes messages."""
+        if not parts:
+            self._platform_back = True
+            return
+        try:
+            self.outbox.keep(self.name(), conversation, parts)
+        except Exception:  # noqa: BLE001 - the log is all that is left
+            logger.exception(
+                "%s: %d undelivered messages to %s could not be kept",
+                self.name(),
+                len(parts),
+                tag(conversation),
+            )
+            return
+        logger.warning(
+            "%s: %d messages to %s %s kept to be sent again",
+            self.name(),
+            len(parts),
+            self.PARTY,
+            tag(conversation),
+        )
 
     def job_from(self, payload: Any) -> tuple[str, Job] | None:
         """The conversation and the job of a kept event (the platform's own JSON), or
@@ -425,16 +492,38 @@ class WebhookChannel(InputChannel, Generic[Job]):
             self.PARTY,
             tag(conversation),
         )
+        job = replace(job, intake=kept)
+        if not getattr(job, "group", False) and self._too_fast(conversation, job):
+            self._refuse(conversation, job, "too_many")
+            return True
         self._held.add(kept)
-        self.queue(conversation, replace(job, intake=kept))
+        self.queue(conversation, job)
         return True
+
+    def _too_fast(self, conversation: str, job: Job) -> bool:
+        """Whether the resident wrote more than RESIDENT_RATE allows, counted in the intake
+        (so across instances). A message that reads as an emergency is never held back."""
+        most, seconds = self.resident_rate
+        try:
+            if self.intake.recent(self.name(), conversation, seconds) <= most:
+                return False
+        except SQLAlchemyError:  # the database is failing: the message goes on
+            logger.exception("%s: the resident's rate could not be read", self.name())
+            return False
+        return not _urgent(job)
 
     def queue(self, conversation: str, job: Job) -> None:
         """Hands a job to the inbox; a full inbox gets the resident a polite refusal."""
         refusal = self.inbox.put(conversation, job)
-        if refusal is None:
-            return
-        self._finished(job)  # the resident is told to wait and write again
+        if refusal is not None and _urgent(job):  # an emergency is never refused
+            refusal = self.inbox.put(conversation, job, urgent=True)
+        if refusal is not None:
+            self._refuse(conversation, job, refusal)
+
+    def _refuse(self, conversation: str, job: Job, refusal: str) -> None:
+        """The event is not handled: marked done, counted, and the resident told to wait
+        and write again (`too_many`, `busy`; at most once a minute)."""
+        self._finished(job)
         self.counts["refused"] += 1
         logger.warning(
             "%s: an event of conversation %s refused (%s: %d waiting)",
@@ -466,6 +555,14 @@ class WebhookChannel(InputChannel, Generic[Job]):
             logger.exception("%s: the intake's database does not answer", self.name())
             return None
 
+    def _undelivered(self) -> int | None:
+        """Kept replies not delivered yet; None when the database does not answer."""
+        try:
+            return self.outbox.count(self.name())
+        except Exception:  # noqa: BLE001 - the health route says so instead
+            logger.exception("%s: the outbox's database does not answer", self.name())
+            return None
+
     def _finished(self, job: Job) -> None:
         if getattr(job, "intake", None) is not None:
             self._held.discard(job.intake)  # no longer renewed, whatever happens below
@@ -480,6 +577,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         so does a shutdown that cancels it."""
         cancelled = False
         try:
+            await self._wait_for_turn(job)
             await self.answer(job)
         except asyncio.CancelledError:
             cancelled = True
@@ -488,6 +586,55 @@ class WebhookChannel(InputChannel, Generic[Job]):
             if not cancelled:
                 self._finished(job)
 
+    async def _wait_for_turn(self, job: Job) -> None:
+        """A resident's events are answered in the order they came, whichever instance took
+        them: an earlier event still held by another live instance is waited for; one whose
+        claim ran out (its instance was killed) is taken and answered here, first. After
+        two leases it goes on regardless: a stuck instance never holds a resident up."""
+        if getattr(job, "intake", None) is None:
+            return
+        deadline = time.monotonic() + 2 * self.lease
+        pause = 0.02
+        while True:
+            ahead = [e for e in self.intake.ahead(job.intake) if e.id not in self._held]
+            if not ahead:
+                return
+            first = ahead[0]
+            if first.expired and self.intake.claim(first):
+                await self._take_over(first)
+                continue
+            if time.monotonic() > deadline:
+                logger.warning(
+                    "%s: an earlier event of %s %s is still held elsewhere; going on",
+                    self.name(),
+                    self.PARTY,
+                    tag(first.conversation),
+                )
+                return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    async def _take_over(self, event: Event) -> None:
+        """Handles an event taken over from an instance that stopped (see `recover`)."""
+        try:
+            found = self.job_from(event.payload)
+        except Exception:  # noqa: BLE001 - an event it cannot read again is dropped
+            logger.exception("%s: a kept event cannot be read", self.name())
+            found = None
+        if found is None:
+            self.intake.done(event.id)
+            return
+        conversation, job = found
+        logger.warning(
+            "%s: an event of %s %s picked up again (attempt %d)",
+            self.name(),
+            self.PARTY,
+            tag(conversation),
+            event.attempts + 1,
+        )
+        self._held.add(event.id)
+        await self.handle(replace(job, intake=event.id))
+
     async def recover(self) -> int:
         """Takes the kept events nobody finished whose claim ran out (a process killed,
         a deploy), oldest first, and queues them; renews this process's own claims.
@@ -495,6 +642,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self.intake.renew(self._held)
         taken = 0
         for event in self.intake.unclaimed(self.name()):
+            if self.inbox.busy(event.conversation):
+                continue  # the resident's worker takes it over in turn (_wait_for_turn)
             if not self.inbox.has_room(event.conversation):
                 continue  # left for a later round, never refused
             if not self.intake.claim(event):
@@ -529,10 +678,63 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 await self.recover()
                 if time.monotonic() - last_forget > 3600:
                     self.intake.forget()
+                    self.outbox.forget()
                     last_forget = time.monotonic()
             except Exception:  # noqa: BLE001 - the next round tries again
                 logger.exception("%s: picking up unfinished events failed", self.name())
             await asyncio.sleep(every)
+
+    async def _resend_forever(self) -> None:
+        """Every OUTBOX_RETRY_SECONDS: the kept replies that are due are sent again."""
+        while True:
+            await asyncio.sleep(self.outbox_every)
+            try:
+                await self.resend_due()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                logger.exception("%s: sending kept replies again failed", self.name())
+
+    async def resend_due(self) -> int:
+        """Sends the kept replies that are due again, oldest first, each taken by one
+        instance. While the platform still refuses, a round stops at the first failure;
+        once one goes through (or a fresh reply did since the last round), the platform is
+        back and every kept reply of the channel is sent at once. Returns how many were
+        delivered."""
+        at_once, self._platform_back = self._platform_back, False
+        items = deque(self.outbox.pending(self.name()) if at_once else self.outbox.due(self.name()))
+        tried: set[int] = set()
+        delivered = 0
+        while items:
+            item = items.popleft()
+            tried.add(item.id)
+            if not self.outbox.claim(item, at_once):
+                continue
+            _, recipient = platform_id(item.conversation)
+            left = await self.resend(recipient, item.parts)
+            if not left:
+                self.outbox.delivered(item.id)
+                delivered += 1
+                logger.info(
+                    "%s: kept messages to %s %s delivered (try %d)",
+                    self.name(),
+                    self.PARTY,
+                    tag(item.conversation),
+                    item.attempts + 1,
+                )
+                if not at_once:  # the platform is back: the rest at once
+                    at_once = True
+                    items = deque(i for i in self.outbox.pending(self.name()) if i.id not in tried)
+                continue
+            if self.outbox.left(item, left):
+                logger.error(
+                    "%s: messages to %s %s given up after %d tries",
+                    self.name(),
+                    self.PARTY,
+                    tag(item.conversation),
+                    item.attempts + 1,
+                )
+            if not delivered:
+                break  # still refused: the next round tries again
+        return delivered
 
     async def answer(self, job: Job) -> None:
         """One event: the assistant's answer, or the apology, sent to the resident; while
@@ -548,7 +750,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
             if desk is not None and desk.open_ticket(message.sender_id) is not None:
                 texts = await LINK.during_ticket(message, self._on_new_message)
                 if texts:
-                    await self.deliver(job, [Outgoing(t) for t in texts])
+                    left = await self.deliver(job, [Outgoing(t) for t in texts])
+                    self.keep_undelivered(message.sender_id, left)
                 return
             await self._on_new_message(message)
             messages = list(collector.messages)
@@ -568,7 +771,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 trouble,
             )
             messages = [Outgoing(await self.notices.text("failure", message))]
-        await self.deliver(job, messages)
+        self.keep_undelivered(message.sender_id, await self.deliver(job, messages))
 
     async def _ticket(self, message: UserMessage, ask: dict[str, Any]) -> list[Outgoing]:
         """What the resident is told when an action asked the desk for a ticket."""
@@ -593,7 +796,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
                     "status": "ok",
                     "waiting": self.inbox.waiting,
                     "backlog": self._backlog(),
-                    "undelivered": self.api.undelivered,
+                    "undelivered": self._undelivered(),
                     "failed": self.counts["failed"],
                     "refused": self.counts["refused"],
                 }
@@ -615,6 +818,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             LINK.start(app)
             if self.settings is not None and self._recovery is None:
                 self._recovery = asyncio.create_task(self._recover_forever())
+                self._resending = asyncio.create_task(self._resend_forever())
 
         @webhook.listener("before_server_stop")
         async def stop(*_: Any) -> None:
@@ -626,13 +830,15 @@ class WebhookChannel(InputChannel, Generic[Job]):
             )
             await LINK.stop()
             await self.inbox.drain(seconds)  # claims are still renewed meanwhile
-            if self._recovery is not None:
-                self._recovery.cancel()
+            for loop in (self._recovery, self._resending):
+                if loop is not None:
+                    loop.cancel()
             if self._tasks:
                 await asyncio.wait(set(self._tasks), timeout=self.settings.timeout)
             if self.api.undelivered:
                 logger.error(
-                    "%s: %d replies could not be delivered since the start",
+                    "%s: %d replies were refused past the retry deadline since the start "
+                    "(kept in the outbox, sent again by the next instance to run)",
                     self.name(),
                     self.api.undelivered,
                 )

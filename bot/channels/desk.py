@@ -28,6 +28,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ConversationPaused, ConversationResumed
 
 from bot.channels.notices import renderer
+from bot.channels.outbox import OutboxStore
 from bot.conversations import platform_id
 from bot.desk.desk import Attachment, Desk, Turn
 from bot.desk.hours import OpeningHours
@@ -78,6 +79,7 @@ class DeskLink:
             rooms,
             on_close=self.resume,
             fetch=self.fetch,
+            undelivered=OutboxStore(common.database_url).pending,
         )
 
     async def send_to_resident(

@@ -8,6 +8,9 @@ platform gets its 200, and handled from there.
   owner renews its claims on the events it still holds (`renew`) and marks each event
   `done` once the resident has the answer (or the apology).
 - A finished event keeps only its key (for redeliveries), for KEEP_DAYS.
+- `IntakeStore.ahead(...)`: a resident's unfinished events that came before one: the
+  channels answer those first, whichever instance holds them (order per resident).
+- `IntakeStore.recent(...)`: how many events a resident sent lately (RESIDENT_RATE).
 - `IntakeStore.unclaimed(...)`: events nobody finished whose claim ran out (a process
   killed mid-way, a deploy), oldest first; `claim(...)` takes them, one UPDATE each whose
   WHERE clause lets only one instance win. The channels pick them up at start and every
@@ -52,6 +55,7 @@ events = sa.Table(
     sa.Column("done_at", sa.DateTime),
     sa.UniqueConstraint("channel", "event_key", name="uq_intake_events_key"),
     sa.Index("ix_intake_events_open", "channel", "done_at", "lease_until"),
+    sa.Index("ix_intake_events_resident", "channel", "conversation", "received_at"),
 )
 
 
@@ -67,6 +71,27 @@ class Event:
     conversation: str
     payload: Any
     attempts: int
+    owner: str | None = None
+    lease_until: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, row: Any) -> Event:
+        payload = json.loads(row.payload) if row.payload else None
+        return cls(
+            row.id,
+            row.channel,
+            row.event_key,
+            row.conversation,
+            payload,
+            row.attempts,
+            row.owner,
+            row.lease_until,
+        )
+
+    @property
+    def expired(self) -> bool:
+        """Its claim ran out: whoever held it stopped (killed, deployed over)."""
+        return self.lease_until is None or self.lease_until < now()
 
 
 class IntakeStore:
@@ -140,10 +165,43 @@ class IntakeStore:
                 .order_by(events.c.id)
                 .limit(limit)
             ).all()
-        return [
-            Event(r.id, r.channel, r.event_key, r.conversation, json.loads(r.payload), r.attempts)
-            for r in rows
-        ]
+        return [Event.of(r) for r in rows]
+
+    def ahead(self, event_id: int) -> list[Event]:
+        """The same resident's unfinished events that came before this one, oldest first:
+        they are answered first, whichever instance holds them."""
+        this = events.alias("this")
+        with self.engine.connect() as db:
+            rows = db.execute(
+                events.select()
+                .join(
+                    this,
+                    sa.and_(
+                        this.c.id == event_id,
+                        events.c.channel == this.c.channel,
+                        events.c.conversation == this.c.conversation,
+                    ),
+                )
+                .where(events.c.done_at.is_(None), events.c.id < event_id)
+                .order_by(events.c.id)
+            ).all()
+        return [Event.of(r) for r in rows]
+
+    def recent(self, channel: str, conversation: str, seconds: float) -> int:
+        """How many events of the resident came in the last `seconds`, kept or refused
+        (the per-resident rate, shared by every instance)."""
+        since = now() - dt.timedelta(seconds=seconds)
+        query = (
+            sa.select(sa.func.count())
+            .select_from(events)
+            .where(
+                events.c.channel == channel,
+                events.c.conversation == conversation,
+                events.c.received_at >= since,
+            )
+        )
+        with self.engine.connect() as db:
+            return int(db.execute(query).scalar_one())
 
     def claim(self, event: Event) -> bool:
         """Takes an event whose claim ran out; False when another instance was faster."""

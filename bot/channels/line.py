@@ -61,6 +61,7 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     Configuration,
     ImageMessage,
+    Message,
     PostbackAction,
     PushMessageRequest,
     QuickReply,
@@ -229,17 +230,15 @@ class LineApi:
         return getattr(profile, "language", None)
 
     async def send(
-        self, user_id: str, messages: list[TextMessage], reply_token: str | None, received: float
-    ) -> None:
-        """Sends a turn: the first call by reply token while it is fresh, the rest by push."""
-        batches = [
-            messages[i : i + MESSAGES_PER_CALL] for i in range(0, len(messages), MESSAGES_PER_CALL)
-        ]
-        if batches and reply_token and time.monotonic() - received < REPLY_TOKEN_SECONDS:
-            if await self.reply(user_id, reply_token, batches[0]):
-                batches = batches[1:]
-        for batch in batches:
-            await self.push(user_id, batch)
+        self, user_id: str, messages: list[Message], reply_token: str | None, received: float
+    ) -> list[Message]:
+        """Sends a turn: the first call by reply token while it is fresh, the rest by push.
+        Returns the messages LINE still refused after PLATFORM_RETRY_SECONDS."""
+        if messages and reply_token and time.monotonic() - received < REPLY_TOKEN_SECONDS:
+            first = messages[:MESSAGES_PER_CALL]
+            if await self.reply(user_id, reply_token, first):
+                messages = messages[MESSAGES_PER_CALL:]
+        return await self.push_all(user_id, messages)
 
     async def reply(self, user_id: str, reply_token: str, messages: list[TextMessage]) -> bool:
         """Replies with the token; True when the resident has the messages.
@@ -272,12 +271,14 @@ class LineApi:
         )
         return False
 
-    async def push_all(self, user_id: str, messages: list[TextMessage]) -> bool:
-        """Pushes messages in calls of up to 5; True when every call got through."""
-        delivered = True
+    async def push_all(self, user_id: str, messages: list[Message]) -> list[Message]:
+        """Pushes messages in calls of up to 5; returns those LINE refused."""
+        left: list[Message] = []
         for i in range(0, len(messages), MESSAGES_PER_CALL):
-            delivered = await self.push(user_id, messages[i : i + MESSAGES_PER_CALL]) and delivered
-        return delivered
+            batch = messages[i : i + MESSAGES_PER_CALL]
+            if not await self.push(user_id, batch):
+                left.extend(batch)
+        return left
 
     async def push(self, user_id: str, messages: list[TextMessage]) -> bool:
         """Pushes up to 5 messages (see `push_ids`); True when LINE has them."""
@@ -629,13 +630,21 @@ class LineInput(WebhookChannel[Job]):
         message = await self.media_message(attachment)
         if message is None:
             return False
-        return await self.courier.run(self.api.push_all(platform_id, [message]))
+        return await self._push_or_keep(platform_id, [message])
 
     async def send_texts(self, platform_id: str, texts: list[str]) -> bool:
         """A consultant's reply or the desk's notice, pushed (there is no reply token)."""
-        return await self.courier.run(
-            self.api.push_all(platform_id, render([Outgoing(t) for t in texts]))
-        )
+        return await self._push_or_keep(platform_id, render([Outgoing(t) for t in texts]))
+
+    async def _push_or_keep(self, platform_id: str, messages: list[Message]) -> bool:
+        """Pushes; what LINE refuses is kept in the outbox. True when all was delivered."""
+        left = await self.courier.run(self.api.push_all(platform_id, messages))
+        self.keep_undelivered(conversation_id(self.name(), platform_id), _parts(left))
+        return not left
+
+    async def resend(self, platform_id: str, parts: list[Any]) -> list[Any]:
+        messages = [Message.from_dict(part) for part in parts]
+        return _parts(await self.courier.run(self.api.push_all(platform_id, messages)))
 
     async def message_for(self, job: Job, collector: OutputChannel) -> UserMessage:
         metadata: dict[str, Any] = {
@@ -655,12 +664,19 @@ class LineInput(WebhookChannel[Job]):
             metadata=metadata,
         )
 
-    async def deliver(self, job: Job, messages: list[Outgoing]) -> None:
+    async def deliver(self, job: Job, messages: list[Outgoing]) -> list[Any]:
         rendered = render(messages)
-        if rendered:
-            await self.courier.run(
-                self.api.send(job.user_id, rendered, job.reply_token, job.received)
-            )
+        if not rendered:
+            return []
+        left = await self.courier.run(
+            self.api.send(job.user_id, rendered, job.reply_token, job.received)
+        )
+        return _parts(left)
+
+
+def _parts(messages: list[Message]) -> list[dict[str, Any]]:
+    """LINE messages as the JSON the outbox keeps (the Messaging API's own form)."""
+    return [message.to_dict() for message in messages]
 
 
 def _age(timestamp: Any) -> float:

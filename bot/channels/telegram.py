@@ -43,8 +43,6 @@ import hmac
 import json
 import logging
 import sys
-import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -85,6 +83,7 @@ from bot.channels.base import (
     webhook_tool,
 )
 from bot.channels.desk import LINK
+from bot.channels.window import window
 from bot.conversations import conversation_id
 from bot.desk.desk import Attachment, GroupMessage
 from bot.desk.tickets import MEDIA_BYTES, Media
@@ -147,44 +146,11 @@ class Job:
     intake: int | None = None  # the kept update (bot.channels.intake)
 
 
-class MovingWindow:
-    """At most `count` messages in any `seconds`: a message that would be one too many
-    waits until the oldest leaves the window; callers go one at a time, in order.
-
-    Telegram counts a group's messages over a minute. A leaky bucket (aiolimiter) lets
-    twice its rate through in a burst's first minute, and Telegram answers 429; `limits`,
-    whose moving window this is, needs a newer `packaging` than Rasa 3.6 allows. A send
-    counts from when it finished, so the window holds wherever Telegram counts it."""
-
-    def __init__(self, count: int, seconds: float) -> None:
-        self.count = count
-        self.seconds = seconds
-        self._sent: deque[float] = deque()
-        self._turn = asyncio.Lock()
-
-    async def __aenter__(self) -> None:
-        await self._turn.acquire()
-        try:
-            while True:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0] >= self.seconds:
-                    self._sent.popleft()
-                if len(self._sent) < self.count:
-                    return
-                await asyncio.sleep(self.seconds - (now - self._sent[0]))
-        except BaseException:  # cancelled while waiting: the next caller's turn
-            self._turn.release()
-            raise
-
-    async def __aexit__(self, *_: Any) -> None:
-        self._sent.append(time.monotonic())
-        self._turn.release()
-
-
 class TelegramRoom:
     """The consultants' Telegram group (bot.desk.desk.Room). Telegram lets a bot send about
     20 messages a minute to a group: past DESK_TELEGRAM_RATE, messages wait their turn
-    (`MovingWindow`), in order; none is dropped."""
+    (bot.channels.window: shared by every instance through REDIS_URL), in order; none is
+    dropped."""
 
     name = "telegram"
 
@@ -194,7 +160,7 @@ class TelegramRoom:
         self.channel = channel
         self.chat_id = chat_id
         self.chat = str(chat_id)
-        self.limiter = MovingWindow(*rate)
+        self.limiter = window(f"telegram:{chat_id}", *rate)
         self._order = asyncio.Lock()  # one message after the other, in the order posted
         self._forum: bool | None = None
 
@@ -418,12 +384,9 @@ class TelegramApi:
 
     async def send_all(
         self, chat_id: int, parts: list[tuple[str, InlineKeyboardMarkup | None]]
-    ) -> bool:
-        """Sends a turn's messages in order; True when every one was delivered."""
-        delivered = True
-        for text, markup in parts:
-            delivered = bool(await self.send(chat_id, text, markup)) and delivered
-        return delivered
+    ) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+        """Sends a turn's messages in order; returns those Telegram refused."""
+        return [part for part in parts if await self.send(chat_id, *part) is None]
 
     async def send(
         self,
@@ -505,8 +468,22 @@ class TelegramInput(WebhookChannel[Job]):
         return TelegramRoom(self, desk.telegram_chat_id, desk.telegram_rate)
 
     async def send_texts(self, platform_id: str, texts: list[str]) -> bool:
+        """A consultant's reply or the desk's notice; what Telegram refuses is kept in the
+        outbox. True when all was delivered."""
         parts = render([Outgoing(t) for t in texts])
-        return await self.courier.run(self.api.send_all(int(platform_id), parts))
+        left = await self.courier.run(self.api.send_all(int(platform_id), parts))
+        self.keep_undelivered(conversation_id(self.name(), platform_id), _parts(left))
+        return not left
+
+    async def resend(self, platform_id: str, parts: list[Any]) -> list[Any]:
+        rendered = [
+            (
+                str(part["text"]),
+                InlineKeyboardMarkup.de_json(part["markup"], None) if part.get("markup") else None,
+            )
+            for part in parts
+        ]
+        return _parts(await self.courier.run(self.api.send_all(int(platform_id), rendered)))
 
     async def fetch_media(self, ref: dict[str, Any]) -> Media | None:
         """The bytes of a photo or file sent on Telegram (for a LINE chat)."""
@@ -680,10 +657,19 @@ class TelegramInput(WebhookChannel[Job]):
             metadata=metadata,
         )
 
-    async def deliver(self, job: Job, messages: list[Outgoing]) -> None:
+    async def deliver(self, job: Job, messages: list[Outgoing]) -> list[Any]:
         parts = render(messages)
-        if parts:
-            await self.courier.run(self.api.send_all(job.chat_id, parts))
+        if not parts:
+            return []
+        return _parts(await self.courier.run(self.api.send_all(job.chat_id, parts)))
+
+
+def _parts(parts: list[tuple[str, InlineKeyboardMarkup | None]]) -> list[dict[str, Any]]:
+    """Telegram messages as the JSON the outbox keeps: the text and the Bot API's own
+    form of the keyboard."""
+    return [
+        {"text": text, "markup": markup.to_dict() if markup else None} for text, markup in parts
+    ]
 
 
 def _author(user: Any) -> str:

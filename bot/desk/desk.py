@@ -55,6 +55,7 @@ KIND_JA = {
     "sticker": "スタンプ",
     "location": "位置情報",
 }
+PLATFORM_JA = {"line": "LINE", "telegram": "Telegram"}
 USAGE = {
     "take": "使い方: /take <番号>（例: /take 3）",
     "close": "使い方: /close <番号>（例: /close 3）",
@@ -122,6 +123,15 @@ class Attachment:
         return self._loaded
 
 
+class Waiting(Protocol):
+    """A reply not delivered yet (bot.channels.outbox.Undelivered)."""
+
+    channel: str
+    conversation: str
+    created_at: dt.datetime
+    attempts: int
+
+
 class Room(Protocol):
     """A consultants' group on one platform."""
 
@@ -165,6 +175,7 @@ class Desk:
         clock: Callable[[], dt.datetime] = now,
         on_close: Callable[[str], Awaitable[None]] | None = None,
         fetch: Fetch | None = None,
+        undelivered: Callable[[], list[Waiting]] | None = None,
     ) -> None:
         self.store = store
         self.renderer = renderer
@@ -177,6 +188,8 @@ class Desk:
         self.on_close = on_close
         # the bytes of a photo or file, from the platform it was sent on
         self.fetch = fetch or _nothing
+        # replies to residents that their platform refused so far (the channels' outbox)
+        self.undelivered = undelivered or list
 
     # -- residents ----------------------------------------------------------------------
 
@@ -419,10 +432,8 @@ class Desk:
 
     def queue_text(self) -> str:
         tickets = self.store.queue()
-        if not tickets:
-            return "待っている相談はありません。"
         at = self.clock()
-        lines = ["相談一覧（優先度・待ち時間順）"]
+        lines = ["相談一覧（優先度・待ち時間順）"] if tickets else ["待っている相談はありません。"]
         for t in tickets:
             who = f" 担当: {t.consultant}" if t.consultant else ""
             lines.append(
@@ -430,17 +441,44 @@ class Desk:
                 f"{self._language_ja(t.language)} {self._topic_ja(t.topic) if t.topic else ''} "
                 f"{_minutes(t.opened_at, at)}分{who}"
             )
-        return "\n".join(lines)
+        return "\n".join(lines + self._undelivered_lines(at))
+
+    def _undelivered_lines(self, at: dt.datetime) -> list[str]:
+        """The replies that have not reached their residents yet, for `/queue`: the
+        assistant sends them again by itself; a consultant may call the resident."""
+        try:
+            waiting = self.undelivered()
+        except Exception:  # noqa: BLE001 - the queue is still shown
+            logger.exception("desk: the undelivered replies could not be read")
+            return ["", "未配信の返信: 確認できません（データベースに接続できません）"]
+        if not waiting:
+            return []
+        lines = ["", f"未配信の返信 {len(waiting)}件（自動で再送中）"]
+        for item in waiting[:10]:
+            ticket = self.store.open_for(item.conversation)
+            who = f"#{ticket.number}" if ticket else "相談なし"
+            lines.append(
+                f"{who} {PLATFORM_JA.get(item.channel, item.channel)} "
+                f"{_minutes(item.created_at, at)}分前から {item.attempts}回再送"
+            )
+        if len(waiting) > 10:
+            lines.append(f"ほか {len(waiting) - 10}件")
+        return lines
 
     async def remind(self, after: dt.timedelta) -> int:
         """Announces again the tickets nobody took within `after` (not while the center
         is closed: nobody is there to take them); their residents are given the center's
-        phone, once a ticket. Returns how many were announced."""
+        phone, once a ticket. With several instances, each reminder is claimed by one.
+        Returns how many were announced."""
         at = self.clock()
         if self.hours.is_open(at.replace(tzinfo=dt.timezone.utc)) is False:
             return 0
-        unseen = self.store.unseen(after, at)
-        for ticket in unseen:
+        unseen = [
+            t
+            for t in self.store.unseen(after, at)
+            if self.store.claim_reminder(t.number, after, at)
+        ]
+        for ticket in unseen:  # each claimed by this instance alone
             await self.announce(ticket, [])
             if any(m.kind == "reminder" for m in self.store.messages(ticket.number)):
                 continue

@@ -231,6 +231,24 @@ class TicketStore:
             ).all()
         return [Ticket.of(r) for r in rows]
 
+    def claim_reminder(
+        self, number: int, older_than: dt.timedelta, at: dt.datetime | None = None
+    ) -> bool:
+        """Takes a due reminder of a waiting ticket for this instance: one UPDATE whose
+        WHERE clause lets one instance win, so that several servers remind once."""
+        at = at or now()
+        with self.engine.begin() as db:
+            result = db.execute(
+                tickets.update()
+                .where(
+                    tickets.c.id == number,
+                    tickets.c.status == WAITING,
+                    tickets.c.announced_at <= at - older_than,
+                )
+                .values(announced_at=at)
+            )
+        return result.rowcount == 1
+
     def set_thread(self, number: int, thread: int) -> None:
         """The Telegram forum topic of the ticket."""
         with self.engine.begin() as db:

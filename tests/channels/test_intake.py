@@ -81,3 +81,29 @@ def test_the_owner_renews_its_claims_and_done_drops_the_words(url, monkeypatch) 
     assert store.add("telegram", "77", "42", {}) is None  # still a duplicate
     monkeypatch.setattr(intake_module, "now", lambda: later + dt.timedelta(days=8))
     assert store.forget() == 2
+
+
+def test_a_residents_earlier_unfinished_events_come_first(url) -> None:
+    one, other = IntakeStore(url), IntakeStore(url)
+    first = one.add("line", "e1", "line:Ua", {"n": 1})
+    one.add("line", "x1", "line:Ub", {"n": 9})  # another resident
+    one.add("telegram", "t1", "line:Ua", {"n": 8})  # another channel
+    second = other.add("line", "e2", "line:Ua", {"n": 2})
+    third = one.add("line", "e3", "line:Ua", {"n": 3})
+    ahead = other.ahead(third)
+    assert [e.id for e in ahead] == [first, second]
+    assert ahead[0].owner == one.owner and not ahead[0].expired
+    one.done(first)
+    assert [e.id for e in one.ahead(third)] == [second]
+    assert one.ahead(first) == []
+
+
+def test_a_residents_recent_events_are_counted_by_every_instance(url, monkeypatch) -> None:
+    one, other = IntakeStore(url), IntakeStore(url)
+    for n in range(3):
+        (one if n % 2 else other).add("telegram", f"u{n}", "telegram:7", {"n": n})
+    one.add("telegram", "u9", "telegram:8", {"n": 9})
+    assert one.recent("telegram", "telegram:7", 60) == 3
+    later = intake_module.now() + dt.timedelta(seconds=61)
+    monkeypatch.setattr(intake_module, "now", lambda: later)
+    assert other.recent("telegram", "telegram:7", 60) == 0

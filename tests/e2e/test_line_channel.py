@@ -272,3 +272,29 @@ def test_a_reply_that_timed_out_but_arrived_is_not_pushed_too(assistant, platfor
     # events are handled in order), so by then any push of the first would have been made.
     assert texts(say(assistant, platforms, user, "bye"))
     assert not platforms.calls_to("message/push", to=user)
+
+
+def test_a_resident_past_the_rate_is_asked_to_wait_but_an_emergency_is_answered(
+    assistant, platforms
+) -> None:
+    """RESIDENT_RATE (20 messages in 60 s by default), counted in the intake: the 21st
+    message gets the polite "please wait" once, the 22nd nothing; a cry for help past the
+    rate is still answered with 110/119."""
+    user = new_user()
+    questions = ["ゴミの出し方は？", "国民健康保険に入りたいです", "在留カードをなくした"]
+    events = [fakes.line_event(user, questions[n % 3]) for n in range(22)]
+    for event in events[:20]:  # one after the other: the queue never fills, the rate does
+        assert assistant.line(event)[0] == 200
+        platforms.wait_for("message/reply", replyToken=event["replyToken"])
+    help_event = fakes.line_event(user, "help! there is a fire, my child is hurt")
+    status, _ = assistant.line(*events[20:], help_event)
+    assert status == 200
+    # the known event: the cry for help, after the two held back, is answered
+    [cry] = platforms.wait_for("message/reply", replyToken=help_event["replyToken"])
+    assert "119" in flat(texts(cry)) and "110" in flat(texts(cry))
+    for event in events[:20]:
+        assert platforms.calls_to("message/reply", replyToken=event["replyToken"])
+    [wait] = platforms.calls_to("message/reply", replyToken=events[20]["replyToken"])
+    assert flat(texts(wait)) == flat([MIYAGI.message("too_many", "ja")])
+    assert not platforms.attempts_of("message/reply", replyToken=events[21]["replyToken"])
+    assert assistant.get("/webhooks/line/")["refused"] >= 2
