@@ -26,8 +26,8 @@ answer's last call; lost (not all of it arrived by `--deadline` seconds after th
 send); answered twice (more calls than the answer has: a second reply refused by the fake
 is listed apart, as the resident never sees it); out of order (part of the answer arrived
 before an earlier message of the same resident was fully answered). The run ends once
-every kept webhook event is done (the channels' health: `backlog` and `waiting` 0 on every
-instance), or at the deadline.
+every kept webhook event is done and every reply delivered (the channels' health:
+`backlog`, `waiting` and `undelivered` 0 on every instance), or at the deadline.
 
 `--instances 2` measures twice in one run, with the same residents and seed: once as
 `make run` starts the assistant (one instance: SQLite, Rasa's in-memory lock store), then
@@ -473,16 +473,18 @@ class Load:
                 self.sent.append(Sent(resident.conversation, index, key, token, began, status))
 
     async def settled(self, until: float) -> bool:
-        """Waits until every kept webhook event is done on every instance (the channels'
-        health: nothing in the backlog, nothing waiting), or `until`; whether it was."""
+        """Waits until every kept webhook event is done and every reply delivered, on
+        every instance (the channels' health: nothing in the backlog, nothing waiting,
+        nothing undelivered in the outbox), or `until`; whether it was."""
         while time.monotonic() < until:
             pending = 0
             for base in self.bases:
                 for channel in ("line", "telegram"):
                     async with self.session.get(f"{base}/webhooks/{channel}/") as response:
                         health = await response.json()
-                    backlog = health.get("backlog")
-                    pending += (1 if backlog is None else backlog) + health.get("waiting", 0)
+                    for count in ("backlog", "waiting", "undelivered"):
+                        value = health.get(count)
+                        pending += 1 if value is None else value  # None: no database
             if pending == 0:
                 return True
             await asyncio.sleep(POLL)
