@@ -10,8 +10,8 @@ an answer before writing on: a resident's messages follow each other after a ran
 (PAUSE), sometimes two within 100 ms (QUICK), whatever has been answered, so the order of
 one resident's answers really is at stake. A resident's next message is posted once the
 platform's previous webhook call got its 200 (as the platforms deliver one chat's
-messages), never later than that. Residents start at random moments, spread so that
-together they offer about `--rate` messages a second.
+messages), never later than that. The residents' starts are spread so that together they
+offer `--rate` messages a second all through the run, with no peak in the middle (`plan`).
 
 Every message has an identity: its platform id (LINE's webhookEventId, Telegram's
 update_id), which Rasa keeps with the resident's words (`message_id` in the tracker). After
@@ -41,8 +41,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import itertools
 import json
+import math
 import os
 import random
 import sys
@@ -72,6 +74,7 @@ from tests.databases import POSTGRES, postgres_database
 PAUSE = (0.5, 4.0)  # seconds between two messages of a resident
 QUICK = (0.02, 0.1)  # ... when the next follows at once
 QUICK_SHARE = 0.15  # how often it does
+START_STEP = 0.25  # seconds: the grid of the residents' starts (`plan`)
 RATE = 30.0  # messages a second all residents offer together (about)
 DEADLINE = 60.0  # seconds after the last send: what has not arrived by then is lost
 POLL = 0.2  # seconds between two looks at the channels' health, once all is sent
@@ -161,40 +164,51 @@ def script(rng: random.Random, language: str, messages: int, pool: list[str]) ->
 
 def plan(count: int, messages: int, seed: int, rate: float = RATE) -> list[Resident]:
     """The residents of a run, the same for the same arguments: every other one on LINE,
-    the languages in turn on both platforms; they start at random moments within a spread
-    chosen so that together they offer `rate` messages a second, from the first send to
-    the last (`planned_rate`)."""
+    the languages in turn on both platforms, each with its own pauses (`gap`). Their
+    starts are then chosen so that together they offer `rate` messages a second all
+    through the run, as the residents of a city do, with no peak in the middle: the
+    longest-writing first, each where the seconds it writes in are the least busy so far."""
     rng = random.Random(seed)
     pools = questions()
-    drafts = []  # (channel, language, id, texts, start in [0, 1), times from its start)
+    drafts = []  # (number, channel, language, id, texts, times from its own start)
     for n in range(count):
         channel = "line" if n % 2 == 0 else "telegram"
         language = ANSWERED[(n // 2) % len(ANSWERED)]
         platform_id = f"U{seed % 2**32:08x}{n:024x}" if channel == "line" else str(7 * 10**8 + n)
-        texts = script(rng, language, messages, pools[language])
+        texts = tuple(script(rng, language, messages, pools[language]))
         at = [0.0]
         for _ in texts[1:]:
-            gap = rng.uniform(*QUICK) if rng.random() < QUICK_SHARE else rng.uniform(*PAUSE)
-            at.append(at[-1] + gap)
-        drafts.append((channel, language, platform_id, tuple(texts), rng.random(), at))
+            at.append(at[-1] + gap(rng))
+        drafts.append((n, channel, language, platform_id, texts, at))
+    length = count * messages / rate  # seconds the offer lasts
+    busy = [0] * (math.ceil(length + PAUSE[1] * messages) + 1)  # messages in each second
+    residents = []
+    for n, channel, language, pid, texts, at in sorted(drafts, key=lambda d: -d[5][-1]):
+        starts = [k * START_STEP for k in range(int(max(0.0, length - at[-1]) / START_STEP) + 1)]
+        start = min(starts, key=lambda start: sum(busy[int(start + t)] for t in at))
+        start += rng.uniform(0, START_STEP)
+        for t in at:
+            busy[int(start + t)] += 1
+        residents.append(Resident(n, channel, language, pid, texts, tuple(start + t for t in at)))
+    return sorted(residents, key=lambda r: r.number)
 
-    def placed(spread: float) -> list[Resident]:
-        return [
-            Resident(n, channel, language, pid, texts, tuple(start * spread + t for t in at))
-            for n, (channel, language, pid, texts, start, at) in enumerate(drafts)
-        ]
 
-    low, high = 0.0, count * messages / rate  # the offer falls as the spread grows
-    for _ in range(40):
-        middle = (low + high) / 2
-        low, high = (middle, high) if planned_rate(placed(middle)) > rate else (low, middle)
-    return placed(high)
+def gap(rng: random.Random) -> float:
+    """Seconds between two messages of a resident (PAUSE; now and then QUICK)."""
+    return rng.uniform(*QUICK) if rng.random() < QUICK_SHARE else rng.uniform(*PAUSE)
 
 
 def planned_rate(residents: list[Resident]) -> float:
     """Messages a second the plan offers, from its first send to its last."""
     times = [t for r in residents for t in r.at]
     return len(times) / (max(times) - min(times)) if len(times) > 1 else 0.0
+
+
+def busiest(residents: list[Resident], window: float = 2.0) -> float:
+    """Messages a second the plan offers in its busiest `window` seconds."""
+    times = sorted(t for r in residents for t in r.at)
+    most = max((bisect.bisect_left(times, t + window) - i for i, t in enumerate(times)), default=0)
+    return most / window
 
 
 # -- what was sent and what arrived, and how they are matched ---------------------------
@@ -746,7 +760,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Each writes on without waiting for answers, {PAUSE[0]}-{PAUSE[1]} s apart "
         f"({QUICK_SHARE:.0%} of the time within {QUICK[1] * 1000:.0f} ms); planned offer "
-        f"{planned_rate(residents):.1f} messages/s; fake platforms on loopback."
+        f"{planned_rate(residents):.1f} messages/s (busiest 2 s: {busiest(residents):.1f}/s); "
+        "fake platforms on loopback."
     )
     tmp = Path(tempfile.mkdtemp(prefix="load-"))
     rows, notes_by, outcomes = [], [], {}

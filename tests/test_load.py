@@ -216,7 +216,9 @@ def test_the_plan_is_the_seeds_and_offers_the_rate() -> None:
     assert {r.language for r in residents} == set(load.ANSWERED)
     assert len({r.conversation for r in residents}) == 100
     assert all(len(r.texts) == 5 and len(r.at) == 5 for r in residents)
-    assert load.planned_rate(residents) == pytest.approx(load.RATE, rel=0.01)
+    # the rate asked for, all through the run: no peak in the middle
+    assert load.planned_rate(residents) == pytest.approx(load.RATE, rel=0.05)
+    assert load.busiest(residents) <= 1.25 * load.RATE
     gaps = [b - a for r in residents for a, b in zip(r.at, r.at[1:], strict=False)]
     assert any(gap <= load.QUICK[1] for gap in gaps)  # two in quick succession, sometimes
     assert all(gap >= load.QUICK[0] for gap in gaps)
