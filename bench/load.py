@@ -567,31 +567,36 @@ class Load:
         return score(self.sent, self.received, expected), notes
 
 
-def cpu_seconds(groups: tuple[int, ...]) -> tuple[float, float, float]:
-    """CPU seconds used so far by the processes of these process groups, by this process
-    and by the whole machine (Linux's /proc; the first and last are 0 elsewhere)."""
+def cpu_seconds(groups: tuple[int, ...]) -> dict[str, float]:
+    """CPU seconds used so far: by the instances (the processes of their process groups,
+    in all and each), by this process and by the whole machine (Linux's /proc; only this
+    process elsewhere)."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    mine, machine = 0, 0
+    used = {"instances": 0.0, "load generator": time.process_time(), "machine": 0.0}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:  # gone meanwhile
             continue
         if int(fields[2]) in groups:  # state ppid pgrp ... utime (11) stime (12)
-            mine += int(fields[11]) + int(fields[12])
+            seconds = (int(fields[11]) + int(fields[12])) / tick
+            role = next((name for part, name in ROLES if part in command), "bot.run")
+            used["instances"] += seconds
+            key = f"instance {groups.index(int(fields[2])) + 1}'s {role}"
+            used[key] = used.get(key, 0.0) + seconds
     with suppress(OSError):
         cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        machine = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
-    return mine / tick, time.process_time(), machine / tick
+        used["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / tick  # all but idle and iowait
+    return used
 
 
-def cores_used(
-    before: tuple[float, float, float], after: tuple[float, float, float], wall: float
-) -> dict[str, float]:
-    """Cores busy on average between two `cpu_seconds`, `wall` seconds apart: the
-    instances, this load generator, the whole machine (other work on it too)."""
-    names = ("instances", "load generator", "machine")
-    return {name: (a - b) / wall for name, a, b in zip(names, after, before, strict=True)}
+ROLES = (("run actions", "action server"), ("bot.server run", "Rasa server"))
+
+
+def cores_used(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, float]:
+    """Cores busy on average between two `cpu_seconds`, `wall` seconds apart."""
+    return {name: (seconds - before.get(name, 0.0)) / wall for name, seconds in after.items()}
 
 
 def taken_out_of_order(sent: list[Sent], found: dict[str, dict[str, Any]]) -> list[str]:
@@ -772,10 +777,13 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row(count, outcome))
         notes_by.extend(details(count, outcome, notes))
         cpu = notes["cpu"]
+        each = {k: v for k, v in cpu.items() if k.startswith("instance ")}
+        busiest_one = max(each, key=each.get, default=None)
         print(
             f"  cores busy during the run (of {os.cpu_count()}): the instances "
-            f"{cpu['instances']:.2f}, this load generator {cpu['load generator']:.2f}, the "
-            f"whole machine {cpu['machine']:.2f}"
+            f"{cpu['instances']:.2f} (the busiest process: {busiest_one}, "
+            f"{each.get(busiest_one, 0.0):.2f}), this load generator "
+            f"{cpu['load generator']:.2f}, the whole machine {cpu['machine']:.2f}"
         )
         if "proxied" in notes:
             print(f"  requests per instance through the proxy: {sorted(notes['proxied'].values())}")
