@@ -22,6 +22,9 @@
    '/lang ko'" (commands are decided by bot.nlu.rules, and the warning would copy what the
    resident typed into the log). bot.run starts the action server through this module
    too, for the same quiet start.
+5. The operations routes are added to the Rasa server's app: `GET /metrics` (Prometheus)
+   and `GET /ready` (a load balancer's readiness check), bot/operations.py. They need no
+   token and carry no personal data; the README's reverse proxy keeps them private.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from sanic import Sanic, response  # noqa: E402
 from sanic.exceptions import PayloadTooLarge  # noqa: E402
 from sanic.request import Request  # noqa: E402
 
+from bot import operations  # noqa: E402
 from bot.channels.rest import presented_token  # noqa: E402
 from bot.settings import ConfigurationError, Settings  # noqa: E402
 
@@ -114,6 +118,17 @@ def with_bearer_tokens(configure_app: Callable[..., Sanic]) -> Callable[..., San
     return configure
 
 
+def with_operations(configure_app: Callable[..., Sanic], database_url: str) -> Callable[..., Sanic]:
+    """rasa.core.run.configure_app, with `GET /metrics` and `GET /ready` on the app."""
+
+    def configure(*args: Any, **kwargs: Any) -> Sanic:
+        app = configure_app(*args, **kwargs)
+        operations.add_routes(app, database_url)
+        return app
+
+    return configure
+
+
 def with_payload_limit(create_app: Callable[..., Sanic]) -> Callable[..., Sanic]:
     """rasa_sdk.endpoint.create_app, answering an oversized body with 413: rasa_sdk's
     catch-all exception handler would make it a 500 (the body is refused either way)."""
@@ -155,7 +170,9 @@ def main() -> None:
     RemoteAction._validate_action_result = validate_action_result
     import rasa.core.run
 
-    rasa.core.run.configure_app = with_bearer_tokens(rasa.core.run.configure_app)
+    rasa.core.run.configure_app = with_operations(
+        with_bearer_tokens(rasa.core.run.configure_app), settings.database_url
+    )
     import rasa_sdk.endpoint
 
     rasa_sdk.endpoint.create_app = with_payload_limit(rasa_sdk.endpoint.create_app)

@@ -50,6 +50,7 @@ from bot import state
 from bot.channels.desk import END_PAYLOAD, LINK
 from bot.channels.intake import IntakeStore
 from bot.channels.notices import Notices, renderer
+from bot.operations import METRICS
 from bot.settings import ConfigurationError, DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
@@ -408,6 +409,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         if taken is None:
             return True
         conversation, job = taken
+        arrived = time.monotonic()
         try:
             kept = self.intake.add(self.name(), key, conversation, payload)
         except Exception:  # noqa: BLE001 - the database, its migration: resent on 503
@@ -426,6 +428,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             tag(conversation),
         )
         self._held.add(kept)
+        METRICS.arrived(self.name(), kept, arrived)
         self.queue(conversation, replace(job, intake=kept))
         return True
 
@@ -436,6 +439,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             return
         self._finished(job)  # the resident is told to wait and write again
         self.counts["refused"] += 1
+        METRICS.refused(self.name(), refusal, job=job)
         logger.warning(
             "%s: an event of conversation %s refused (%s: %d waiting)",
             self.name(),
@@ -549,6 +553,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 texts = await LINK.during_ticket(message, self._on_new_message)
                 if texts:
                     await self.deliver(job, [Outgoing(t) for t in texts])
+                METRICS.answered(self.name(), message, len(texts), job=job)
                 return
             await self._on_new_message(message)
             messages = list(collector.messages)
@@ -569,6 +574,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             )
             messages = [Outgoing(await self.notices.text("failure", message))]
         await self.deliver(job, messages)
+        METRICS.answered(self.name(), message, len(messages), job=job, failed=bool(trouble))
 
     async def _ticket(self, message: UserMessage, ask: dict[str, Any]) -> list[Outgoing]:
         """What the resident is told when an action asked the desk for a ticket."""
