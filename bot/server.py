@@ -24,7 +24,9 @@
    too, for the same quiet start.
 5. The operations routes are added to the Rasa server's app: `GET /metrics` (Prometheus)
    and `GET /ready` (a load balancer's readiness check), bot/operations.py. They need no
-   token and carry no personal data; the README's reverse proxy keeps them private.
+   token and carry no personal data; the README's reverse proxy keeps them private. The
+   metrics take each turn's languages from the tracker Rasa saves at its end
+   (MessageProcessor.save_tracker), instead of reading the conversation back.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from httptools import parse_url  # noqa: E402
 from jsonschema.exceptions import best_match  # noqa: E402
 from jsonschema.validators import validator_for  # noqa: E402
 from rasa.core.actions.action import RemoteAction  # noqa: E402
+from rasa.core.processor import MessageProcessor  # noqa: E402
 from rasa.shared.constants import DOCS_BASE_URL  # noqa: E402
 from sanic import Sanic, response  # noqa: E402
 from sanic.exceptions import PayloadTooLarge  # noqa: E402
@@ -129,6 +132,16 @@ def with_operations(configure_app: Callable[..., Sanic], database_url: str) -> C
     return configure
 
 
+def with_turn_languages(save_tracker: Callable[..., Awaitable[None]]) -> Callable[..., Any]:
+    """MessageProcessor.save_tracker, telling the metrics the turn's languages."""
+
+    async def save(self: MessageProcessor, tracker: Any) -> None:
+        await save_tracker(self, tracker)
+        operations.METRICS.turn_saved(tracker)
+
+    return save
+
+
 def with_payload_limit(create_app: Callable[..., Sanic]) -> Callable[..., Sanic]:
     """rasa_sdk.endpoint.create_app, answering an oversized body with 413: rasa_sdk's
     catch-all exception handler would make it a 500 (the body is refused either way)."""
@@ -168,6 +181,7 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = str(MAX_BODY_BYTES)
     os.environ["SANIC_HOST"] = settings.bind_address
     RemoteAction._validate_action_result = validate_action_result
+    MessageProcessor.save_tracker = with_turn_languages(MessageProcessor.save_tracker)
     import rasa.core.run
 
     rasa.core.run.configure_app = with_operations(

@@ -25,7 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import operations, state
 from bot.channels.intake import IntakeStore
 from bot.desk.tickets import TicketStore
-from bot.operations import Metrics, Probes, Readiness, StoreGauges, turn_languages
+from bot.operations import Metrics, Probes, Readiness, StoreGauges
 
 DOWN = "postgresql://postgres@127.0.0.1:1/nothing"  # nobody listens on port 1
 SLOTS = [TextSlot("language", mappings=[])]
@@ -51,139 +51,118 @@ CONVERSATION = (
 )
 
 
-def test_the_languages_of_a_turn_are_read_from_its_own_events() -> None:
-    conversation = tracker("line:U1", *CONVERSATION)
-    assert turn_languages(conversation, "m1") == ("vi", "vi")
-    assert turn_languages(conversation, "m2") == ("und", "vi")  # "ok" keeps the language
-    assert turn_languages(conversation, "m3") == ("en", "en")
-    assert turn_languages(conversation, "elsewhere") == ("en", "en")  # the last message
-
-
-def test_languages_that_cannot_be_known_are_unknown() -> None:
-    assert turn_languages(None, "m1") == ("unknown", "unknown")
-    assert turn_languages(tracker("rest:x"), "m1") == ("unknown", "unknown")
-    odd = tracker("rest:x", user("hi", "xx-made-up", "m1"), SlotSet("language", "fr"))
-    assert turn_languages(odd, "m1") == ("unknown", "unknown")  # labels stay bounded
-    restarted = tracker(
-        "rest:x",
-        user("hi", "en", "m1"),
-        SlotSet("language", "en"),
-        Restarted(),
-        user("", "und", "m2"),
-    )
-    assert turn_languages(restarted, "m2") == ("und", "und")  # no language since the restart
-
-
-class Store:
-    """A tracker store with the trackers given, or one that fails."""
-
-    def __init__(self, *trackers: DialogueStateTracker, error: Exception | None = None) -> None:
-        self.trackers = {t.sender_id: t for t in trackers}
-        self.error = error
-
-    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        if self.error is not None:
-            raise self.error
-        return self.trackers.get(sender_id)
-
-
-def metrics_with(store: Any) -> tuple[Metrics, CollectorRegistry]:
+def fresh() -> tuple[Metrics, CollectorRegistry]:
     registry = CollectorRegistry()
-    metrics = Metrics(registry)
-    metrics.app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store)))
-    return metrics, registry
+    return Metrics(registry), registry
 
 
 def value(registry: CollectorRegistry, name: str, **labels: str) -> float:
     return registry.get_sample_value(name, labels) or 0.0
 
 
+def received(registry: CollectorRegistry, channel: str, language: str) -> float:
+    return value(registry, "assistant_messages_received_total", channel=channel, language=language)
+
+
+def sent(registry: CollectorRegistry, channel: str, language: str) -> float:
+    return value(registry, "assistant_messages_sent_total", channel=channel, language=language)
+
+
 def message(sender: str, message_id: str) -> Any:
     return SimpleNamespace(sender_id=sender, message_id=message_id)
 
 
-async def test_an_answered_message_is_counted_in_its_languages_and_timed_from_its_arrival() -> None:
-    metrics, registry = metrics_with(Store(tracker("line:U1", *CONVERSATION)))
+async def test_an_answered_message_is_counted_in_its_turns_languages_and_timed() -> None:
+    metrics, registry = fresh()
     job = SimpleNamespace(intake=7)
     metrics.arrived("line", 7, time.monotonic() - 3.0)  # reached the server 3 s ago
+    metrics.turn_saved(tracker("line:U1", *CONVERSATION[:3]))  # Rasa, at the turn's end
     metrics.answered("line", message("line:U1", "m1"), 2, job=job)
-    await metrics.settled()
-    assert value(registry, "assistant_messages_received_total", channel="line", language="vi") == 1
-    assert value(registry, "assistant_messages_sent_total", channel="line", language="vi") == 2
+    assert received(registry, "line", "vi") == 1
+    assert sent(registry, "line", "vi") == 2
     assert value(registry, "assistant_answer_seconds_count", channel="line") == 1
     assert value(registry, "assistant_answer_seconds_sum", channel="line") >= 3.0
     assert value(registry, "assistant_answer_seconds_bucket", channel="line", le="2.0") == 0
     assert value(registry, "assistant_failed_total", channel="line") == 0
-    # the same event answered again (it cannot be, but): its arrival was used up
+    # the same event answered again (it cannot be, but): its arrival and turn were used up
     metrics.answered("line", message("line:U1", "m1"), 1, job=job)
-    await metrics.settled()
     assert value(registry, "assistant_answer_seconds_count", channel="line") == 1
-    assert value(registry, "assistant_messages_received_total", channel="line", language="vi") == 2
+    assert received(registry, "line", "vi") == 1 and received(registry, "line", "unknown") == 1
+
+
+async def test_a_message_that_keeps_the_language_and_one_that_changes_it() -> None:
+    metrics, registry = fresh()
+    metrics.turn_saved(tracker("telegram:5", *CONVERSATION[:5]))
+    metrics.answered("telegram", message("telegram:5", "m2"), 1)
+    metrics.turn_saved(tracker("telegram:5", *CONVERSATION))
+    metrics.answered("telegram", message("telegram:5", "m3"), 1)
+    assert received(registry, "telegram", "und") == 1  # "ok": the detector cannot tell
+    assert sent(registry, "telegram", "vi") == 1  # and the conversation stays Vietnamese
+    assert received(registry, "telegram", "en") == 1 and sent(registry, "telegram", "en") == 1
 
 
 async def test_rest_is_timed_from_the_request_and_an_apology_counts_as_failed() -> None:
-    metrics, registry = metrics_with(Store(tracker("rest:me", *CONVERSATION)))
+    metrics, registry = fresh()
+    metrics.turn_saved(tracker("rest:me", *CONVERSATION))
     metrics.answered("rest", message("rest:me", "m3"), 1, since=time.monotonic(), failed=True)
-    await metrics.settled()
     assert value(registry, "assistant_answer_seconds_count", channel="rest") == 1
     assert value(registry, "assistant_failed_total", channel="rest") == 1
-    assert value(registry, "assistant_messages_sent_total", channel="rest", language="en") == 1
+    assert sent(registry, "rest", "en") == 1
 
 
 async def test_a_relay_with_nothing_said_back_and_a_picked_up_event_are_not_timed() -> None:
-    metrics, registry = metrics_with(Store(tracker("telegram:5", *CONVERSATION)))
+    metrics, registry = fresh()
     metrics.arrived("telegram", 1, time.monotonic())
     metrics.answered("telegram", message("telegram:5", "m2"), 0, job=SimpleNamespace(intake=1))
     metrics.answered("telegram", message("telegram:5", "m3"), 1, job=SimpleNamespace(intake=2))
-    await metrics.settled()
     assert value(registry, "assistant_answer_seconds_count", channel="telegram") == 0
-    assert (
-        value(registry, "assistant_messages_received_total", channel="telegram", language="und")
-        == 1
-    )
-    assert (
-        value(registry, "assistant_messages_received_total", channel="telegram", language="en") == 1
-    )
-    assert value(registry, "assistant_messages_sent_total", channel="telegram", language="en") == 1
-    assert value(registry, "assistant_messages_sent_total", channel="telegram", language="vi") == 0
+    assert received(registry, "telegram", "unknown") == 2  # no turn saved: Rasa failed
+    assert sent(registry, "telegram", "unknown") == 1  # the relay said nothing back
 
 
 async def test_a_refused_event_is_received_in_no_known_language_and_not_timed() -> None:
-    metrics, registry = metrics_with(Store())
+    metrics, registry = fresh()
     metrics.arrived("line", 3, time.monotonic())
     metrics.refused("line", "too_many", job=SimpleNamespace(intake=3))
     metrics.refused("line", "busy")
     assert value(registry, "assistant_refused_total", channel="line", reason="too_many") == 1
     assert value(registry, "assistant_refused_total", channel="line", reason="busy") == 1
-    assert (
-        value(registry, "assistant_messages_received_total", channel="line", language="unknown")
-        == 2
-    )
+    assert received(registry, "line", "unknown") == 2
     metrics.answered("line", message("line:U9", "x"), 1, job=SimpleNamespace(intake=3))
-    await metrics.settled()
     assert value(registry, "assistant_answer_seconds_count", channel="line") == 0
 
 
-@pytest.mark.parametrize(
-    "store", [Store(error=sa.exc.OperationalError("x", {}, Exception())), None]
-)
-async def test_a_tracker_store_that_fails_leaves_the_count_in_an_unknown_language(store) -> None:
-    metrics, registry = metrics_with(store)
-    metrics.answered("line", message("line:U1", "m1"), 1)
-    await metrics.settled()
-    assert (
-        value(registry, "assistant_messages_received_total", channel="line", language="unknown")
-        == 1
+def test_another_message_saved_since_is_not_counted_as_this_ones_language() -> None:
+    metrics, registry = fresh()
+    metrics.turn_saved(tracker("rest:x", *CONVERSATION))  # m3 saved: English
+    metrics.answered("rest", message("rest:x", "m2"), 1)
+    assert received(registry, "rest", "unknown") == 1 and sent(registry, "rest", "unknown") == 1
+
+
+def test_languages_outside_the_contract_and_conversations_without_one() -> None:
+    metrics, registry = fresh()
+    metrics.turn_saved(tracker("rest:a", user("hi", "xx-made-up", "a1"), SlotSet("language", "fr")))
+    metrics.answered("rest", message("rest:a", "a1"), 1)
+    assert received(registry, "rest", "unknown") == 1 and sent(registry, "rest", "unknown") == 1
+    metrics.turn_saved(tracker("rest:b", user("hello", "en", "b1")))  # no language yet
+    metrics.answered("rest", message("rest:b", "b1"), 1)
+    assert received(registry, "rest", "en") == 1 and sent(registry, "rest", "und") == 1
+    metrics.turn_saved(
+        tracker("rest:c", user("hi", "en", "c0"), SlotSet("language", "en"), Restarted())
     )
-    assert value(registry, "assistant_messages_sent_total", channel="line", language="unknown") == 1
+    assert metrics._turns["rest:c"][2] == "und"  # a restart forgets the language
+    metrics.turn_saved(tracker("rest:d"))  # saved before any message
+    assert metrics._turns["rest:d"][1] == "unknown"
 
 
-def test_arrivals_never_answered_are_forgotten_past_a_bound(monkeypatch) -> None:
+def test_arrivals_and_turns_never_answered_are_forgotten_past_a_bound(monkeypatch) -> None:
     monkeypatch.setattr(operations, "MAX_PENDING", 3)
-    metrics, _ = metrics_with(Store())
+    metrics, _ = fresh()
     for event in range(5):
         metrics.arrived("line", event, 0.0)
+        metrics.turn_saved(tracker(f"rest:{event}", user("hi", "en", "m")))
     assert list(metrics._arrivals) == [("line", 2), ("line", 3), ("line", 4)]
+    assert list(metrics._turns) == ["rest:2", "rest:3", "rest:4"]
 
 
 # -- the probes --------------------------------------------------------------------------
