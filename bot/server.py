@@ -25,6 +25,11 @@
    '/lang ko'" (commands are decided by bot.nlu.rules, and the warning would copy what the
    resident typed into the log). bot.run starts the action server through this module
    too, for the same quiet start.
+6. The operations routes are added to the Rasa server's app: `GET /metrics` (Prometheus)
+   and `GET /ready` (a load balancer's readiness check), bot/operations.py. They need no
+   token and carry no personal data; the README's reverse proxy keeps them private. The
+   metrics take each turn's languages from the tracker Rasa saves at its end
+   (MessageProcessor.save_tracker), instead of reading the conversation back.
 """
 
 from __future__ import annotations
@@ -45,11 +50,13 @@ from httptools import parse_url  # noqa: E402
 from jsonschema.exceptions import best_match  # noqa: E402
 from jsonschema.validators import validator_for  # noqa: E402
 from rasa.core.actions.action import RemoteAction  # noqa: E402
+from rasa.core.processor import MessageProcessor  # noqa: E402
 from rasa.shared.constants import DOCS_BASE_URL  # noqa: E402
 from sanic import Sanic, response  # noqa: E402
 from sanic.exceptions import PayloadTooLarge  # noqa: E402
 from sanic.request import Request  # noqa: E402
 
+from bot import operations  # noqa: E402
 from bot.channels.rest import presented_token  # noqa: E402
 from bot.settings import ConfigurationError, Settings  # noqa: E402
 
@@ -117,6 +124,27 @@ def with_bearer_tokens(configure_app: Callable[..., Sanic]) -> Callable[..., San
     return configure
 
 
+def with_operations(configure_app: Callable[..., Sanic], database_url: str) -> Callable[..., Sanic]:
+    """rasa.core.run.configure_app, with `GET /metrics` and `GET /ready` on the app."""
+
+    def configure(*args: Any, **kwargs: Any) -> Sanic:
+        app = configure_app(*args, **kwargs)
+        operations.add_routes(app, database_url)
+        return app
+
+    return configure
+
+
+def with_turn_languages(save_tracker: Callable[..., Awaitable[None]]) -> Callable[..., Any]:
+    """MessageProcessor.save_tracker, telling the metrics the turn's languages."""
+
+    async def save(self: MessageProcessor, tracker: Any) -> None:
+        await save_tracker(self, tracker)
+        operations.METRICS.turn_saved(tracker)
+
+    return save
+
+
 def with_payload_limit(create_app: Callable[..., Sanic]) -> Callable[..., Sanic]:
     """rasa_sdk.endpoint.create_app, answering an oversized body with 413: rasa_sdk's
     catch-all exception handler would make it a 500 (the body is refused either way)."""
@@ -161,9 +189,12 @@ def main() -> None:
 
     rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
     rasa.utils.endpoints.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
+    MessageProcessor.save_tracker = with_turn_languages(MessageProcessor.save_tracker)
     import rasa.core.run
 
-    rasa.core.run.configure_app = with_bearer_tokens(rasa.core.run.configure_app)
+    rasa.core.run.configure_app = with_operations(
+        with_bearer_tokens(rasa.core.run.configure_app), settings.database_url
+    )
     import rasa_sdk.endpoint
 
     rasa_sdk.endpoint.create_app = with_payload_limit(rasa_sdk.endpoint.create_app)

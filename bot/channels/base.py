@@ -56,6 +56,7 @@ from bot.channels.notices import Notices, renderer
 from bot.channels.outbox import OutboxStore
 from bot.conversations import platform_id
 from bot.nlu.danger import danger_net
+from bot.operations import METRICS
 from bot.settings import ConfigurationError, DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
@@ -475,6 +476,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         if taken is None:
             return True
         conversation, job = taken
+        arrived = time.monotonic()
         try:
             kept = self.intake.add(self.name(), key, conversation, payload)
         except Exception:  # noqa: BLE001 - the database, its migration: resent on 503
@@ -497,6 +499,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             self._refuse(conversation, job, "too_many")
             return True
         self._held.add(kept)
+        METRICS.arrived(self.name(), kept, arrived)
         self.queue(conversation, job)
         return True
 
@@ -525,6 +528,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         and write again (`too_many`, `busy`; at most once a minute)."""
         self._finished(job)
         self.counts["refused"] += 1
+        METRICS.refused(self.name(), refusal, job=job)
         logger.warning(
             "%s: an event of conversation %s refused (%s: %d waiting)",
             self.name(),
@@ -752,6 +756,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 if texts:
                     left = await self.deliver(job, [Outgoing(t) for t in texts])
                     self.keep_undelivered(message.sender_id, left)
+                METRICS.answered(self.name(), message, len(texts), job=job)
                 return
             await self._on_new_message(message)
             messages = list(collector.messages)
@@ -772,6 +777,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             )
             messages = [Outgoing(await self.notices.text("failure", message))]
         self.keep_undelivered(message.sender_id, await self.deliver(job, messages))
+        METRICS.answered(self.name(), message, len(messages), job=job, failed=bool(trouble))
 
     async def _ticket(self, message: UserMessage, ask: dict[str, Any]) -> list[Outgoing]:
         """What the resident is told when an action asked the desk for a ticket."""
