@@ -61,6 +61,8 @@ from bot.settings import ConfigurationError, DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
 
+# A kept event whose handling was cut short this many times is given up (logged).
+MAX_ATTEMPTS = 5
 # The longest wait between two attempts (seconds); the first waits up to FIRST_WAIT.
 FIRST_WAIT, LONGEST_WAIT = 0.5, 16.0
 
@@ -605,7 +607,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 return
             first = ahead[0]
             if first.expired and self.intake.claim(first):
-                await self._take_over(first)
+                if not self._exhausted(first):
+                    await self._take_over(first)
                 continue
             if time.monotonic() > deadline:
                 logger.warning(
@@ -617,6 +620,21 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 return
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.5)
+
+    def _exhausted(self, event: Event) -> bool:
+        """An event whose handling was cut short MAX_ATTEMPTS times (one that kills the
+        process, say) is given up: marked done and logged, so that it stops nobody."""
+        if event.attempts < MAX_ATTEMPTS:
+            return False
+        logger.error(
+            "%s: an event of %s %s was given up after %d attempts",
+            self.name(),
+            self.PARTY,
+            tag(event.conversation),
+            event.attempts,
+        )
+        self.intake.done(event.id)
+        return True
 
     async def _take_over(self, event: Event) -> None:
         """Handles an event taken over from an instance that stopped (see `recover`)."""
@@ -652,6 +670,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 continue  # left for a later round, never refused
             if not self.intake.claim(event):
                 continue  # another instance was faster
+            if self._exhausted(event):
+                continue
             try:
                 found = self.job_from(event.payload)
             except Exception:  # noqa: BLE001 - an event it cannot read again is dropped
