@@ -730,7 +730,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         while items:
             item = items.popleft()
             tried.add(item.id)
-            if not self.outbox.claim(item, at_once):
+            if not self.outbox.claim(item, self.settings.stop_seconds, at_once):
                 continue
             _, recipient = platform_id(item.conversation)
             left = await self.resend(recipient, item.parts)
