@@ -26,7 +26,6 @@
 
 from __future__ import annotations
 
-import hmac
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -47,6 +46,7 @@ from sanic import Sanic, response  # noqa: E402
 from sanic.exceptions import PayloadTooLarge  # noqa: E402
 from sanic.request import Request  # noqa: E402
 
+from bot.channels.base import same_secret  # noqa: E402
 from bot.channels.rest import presented_token  # noqa: E402
 from bot.settings import ConfigurationError, Settings  # noqa: E402
 
@@ -91,7 +91,7 @@ def bearer_token_middleware(expected: str) -> Callable[[Request], Awaitable[None
         if "token" in request.args:
             return
         given = presented_token(request)
-        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        if not given or not same_secret(given, expected):
             return
         query = request.query_string
         url = request.path + "?" + (query + "&" if query else "") + urlencode({"token": given})
