@@ -11,6 +11,7 @@
 - `retrying`: tenacity's retry loop for a platform call: waits with full jitter, and no
   new attempt after PLATFORM_RETRY_SECONDS.
 - `tag`: a short, stable, keyed pseudonym of a platform user id for the logs.
+- `same_secret`, `read_json`: what a webhook checks and reads of a request from outside.
 - `WebhookChannel`: the Rasa input channel both are: routes, durable intake (each
   resident's events answered in order, across instances), the per-resident rate, inbox,
   courier, the outbox of undelivered replies, the apology when the assistant fails
@@ -25,6 +26,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 import os
 import sys
@@ -214,6 +216,29 @@ def tag(user_id: str) -> str:
     the logs. A keyed HMAC (PSEUDONYM_KEY, or the key kept in .secrets/ on first start):
     without the key, no list of possible ids can be hashed to find who it is."""
     return hmac.new(_pseudonym_key(), user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of a secret a request presents (a header, a query
+    parameter) with the expected one. Sanic hands over header bytes that are not UTF-8 as
+    surrogates; compared as bytes, with those kept as they are, they simply do not match
+    (instead of an encoding error, a 500)."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
+def read_json(body: bytes) -> Any:
+    """A request body's JSON. ValueError when it is not JSON the assistant can keep and
+    read: not UTF-8, nested deeper than the parser recurses, or holding a string that is
+    not text (a lone surrogate, which JSON's \\u escapes can spell but no database,
+    tokenizer or log line takes)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except RecursionError as error:
+        raise ValueError("the JSON is nested too deeply") from error
+    return data
 
 
 Result = TypeVar("Result")

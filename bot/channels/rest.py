@@ -21,7 +21,6 @@ For a quick start on one machine (`make run`, curl, `make shell`), for the tests
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.base import read_json, same_secret
 from bot.channels.notices import Notices, renderer
 from bot.conversations import conversation_id
 from bot.operations import METRICS
@@ -67,7 +67,7 @@ class RestAccess:
         if self.open:
             return True
         given = presented_token(request)
-        return bool(self.token and given) and hmac.compare_digest(given, self.token)
+        return bool(self.token and given) and same_secret(given, self.token)
 
 
 def presented_token(request: Request) -> str:
@@ -84,8 +84,8 @@ USAGE = 'send a JSON object: {"sender": "<id>", "message": "<text>"}'
 def _parse(request: Request) -> tuple[str, str, dict | None]:
     """Sender, message and metadata of a request; ValueError with what is wrong."""
     try:
-        body = request.json if request.body else None
-    except Exception:  # noqa: BLE001 - sanic raises on a body that is not JSON
+        body = read_json(request.body) if request.body else None
+    except ValueError:
         body = None
     if not isinstance(body, dict):
         raise ValueError(USAGE)
