@@ -63,6 +63,8 @@ from bot.settings import ConfigurationError, DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
 
+# The longest conversation id and event key the intake keeps (its columns' sizes).
+MAX_CONVERSATION, MAX_KEY = 200, 128
 # A kept event whose handling was cut short this many times is given up (logged).
 MAX_ATTEMPTS = 5
 # The longest wait between two attempts (seconds); the first waits up to FIRST_WAIT.
@@ -196,6 +198,15 @@ def retrying(
         retry=retry_if_exception(retryable),
         reraise=True,
     )
+
+
+def _storable(key: str) -> str:
+    """The platform's event id as the intake keeps it: as it is, or, when it is longer
+    than MAX_KEY or holds a NUL (no platform sends such ids), its SHA-256, still unique."""
+    key = str(key)
+    if len(key) <= MAX_KEY and "\x00" not in key:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _urgent(job: Any) -> bool:
@@ -503,9 +514,13 @@ class WebhookChannel(InputChannel, Generic[Job]):
         if taken is None:
             return True
         conversation, job = taken
+        if len(conversation) > MAX_CONVERSATION or "\x00" in conversation:
+            # no platform sends such an id: a signed body that is not theirs, dropped
+            logger.warning("%s: an event for an impossible %s id dropped", self.name(), self.PARTY)
+            return True
         arrived = time.monotonic()
         try:
-            kept = self.intake.add(self.name(), key, conversation, payload)
+            kept = self.intake.add(self.name(), _storable(key), conversation, payload)
         except Exception:  # noqa: BLE001 - the database, its migration: resent on 503
             logger.exception(
                 "%s: an event could not be kept; the platform will resend it", self.name()

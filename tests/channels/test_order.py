@@ -18,6 +18,7 @@ from bot.channels.telegram import TelegramInput
 from bot.settings import Settings
 from tests import fakes
 from tests.channels.test_telegram import _arrived, _texts_to, settings_for
+from tests.databases import ENGINES, database_url
 
 _chats = itertools.count(880_000)
 
@@ -124,3 +125,25 @@ async def test_replies_refused_while_the_platform_is_down_are_sent_once_it_is_ba
     for chat in chats:
         assert _texts_to(platforms, chat) == [f"re: hello {chat}"]  # once each
     assert channel.outbox.count("telegram") == 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_ids_no_platform_sends_are_kept_or_dropped_never_a_503(
+    engine, platforms, tmp_path, monkeypatch
+) -> None:
+    """Found by the fuzz test on PostgreSQL: a signed event with an id longer than the
+    intake's column, or a NUL in it, could not be kept, and got 503 for ever."""
+    with database_url(engine, tmp_path, "ids") as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        channel = instance(platforms)
+        chat = next(_chats)
+        _, data = update(chat, "hello")
+        long_key = "k" * 300 + "\x00"
+        assert channel.take(long_key, data)  # kept, under the key's hash
+        assert channel.take(long_key, data)  # and a redelivery of it dropped
+        _, odd = update(10**250, "hello")  # a chat id of 251 digits
+        assert channel.take("odd", odd)  # dropped: 200, not 503
+        await _arrived(platforms, chat, 1)
+        await close(channel)
+        assert _texts_to(platforms, chat) == ["re: hello"]
+        assert IntakeStore(url).backlog() == 0
