@@ -20,7 +20,7 @@ from tests import fakes
 from tests.channels.test_telegram import _arrived, _texts_to, settings_for
 from tests.databases import ENGINES, database_url
 
-_chats = itertools.count(880_000)
+_chats = itertools.count(991_000_000)  # chats no other test writes to
 
 
 _updates = itertools.count(9_000_000)
