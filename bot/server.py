@@ -13,8 +13,9 @@
    (127.0.0.1 unless set); the HTTP API is on only when RASA_API_TOKEN is set, and then
    only with the token, never with open CORS; the token is added here from the
    environment, so it never shows in `ps`. Every request body, on every route of both
-   servers, is at most MAX_BODY_BYTES: Sanic answers a bigger one with 413 before any of
-   it is read or processed.
+   servers, is bounded: Sanic answers a bigger one with 413 before any of it is read or
+   processed (MAX_BODY_BYTES on the Rasa server, ACTION_BODY_BYTES on the action server,
+   which takes whole conversations from the Rasa server only).
 4. Rasa waits up to 5 minutes for the action server on each call; here it waits
    ACTION_TIMEOUT_SECONDS (10), so that an action server that hangs gives the resident
    the apology (bot.channels.notices) within seconds, not minutes.
@@ -25,11 +26,15 @@
    '/lang ko'" (commands are decided by bot.nlu.rules, and the warning would copy what the
    resident typed into the log). bot.run starts the action server through this module
    too, for the same quiet start.
+6. The operations routes are added to the Rasa server's app: `GET /metrics` (Prometheus)
+   and `GET /ready` (a load balancer's readiness check), bot/operations.py. They need no
+   token and carry no personal data; the README's reverse proxy keeps them private. The
+   metrics take each turn's languages from the tracker Rasa saves at its end
+   (MessageProcessor.save_tracker), instead of reading the conversation back.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -45,17 +50,26 @@ from httptools import parse_url  # noqa: E402
 from jsonschema.exceptions import best_match  # noqa: E402
 from jsonschema.validators import validator_for  # noqa: E402
 from rasa.core.actions.action import RemoteAction  # noqa: E402
+from rasa.core.processor import MessageProcessor  # noqa: E402
 from rasa.shared.constants import DOCS_BASE_URL  # noqa: E402
 from sanic import Sanic, response  # noqa: E402
 from sanic.exceptions import PayloadTooLarge  # noqa: E402
 from sanic.request import Request  # noqa: E402
 
+from bot import operations  # noqa: E402
+from bot.channels.base import same_secret  # noqa: E402
 from bot.channels.rest import presented_token  # noqa: E402
 from bot.settings import ConfigurationError, Settings  # noqa: E402
 
-# The largest request body either server accepts (bytes): a webhook call of LINE or
+# The largest request body the Rasa server accepts (bytes): a webhook call of LINE or
 # Telegram is a few kB; 1 MB leaves room and bounds what a stranger can make us read.
 MAX_BODY_BYTES = 1_000_000
+# The action server's: only the Rasa server calls it (on loopback), with the whole
+# conversation since the session started, which grows with every turn (about 5 kB a
+# short message, 75 kB a 5,000-character Japanese one). At 1 MB, a dozen long messages
+# made every later action fail, and the resident got only the apology for the rest of
+# the 12-hour session.
+ACTION_BODY_BYTES = 32_000_000
 
 # The channels send answers from threads of their own (bot.channels.base.Courier); with
 # Python's default 5 ms, such a thread can wait that long for the GIL at each step of a
@@ -94,7 +108,7 @@ def bearer_token_middleware(expected: str) -> Callable[[Request], Awaitable[None
         if "token" in request.args:
             return
         given = presented_token(request)
-        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        if not given or not same_secret(given, expected):
             return
         query = request.query_string
         url = request.path + "?" + (query + "&" if query else "") + urlencode({"token": given})
@@ -115,6 +129,27 @@ def with_bearer_tokens(configure_app: Callable[..., Sanic]) -> Callable[..., San
         return app
 
     return configure
+
+
+def with_operations(configure_app: Callable[..., Sanic], database_url: str) -> Callable[..., Sanic]:
+    """rasa.core.run.configure_app, with `GET /metrics` and `GET /ready` on the app."""
+
+    def configure(*args: Any, **kwargs: Any) -> Sanic:
+        app = configure_app(*args, **kwargs)
+        operations.add_routes(app, database_url)
+        return app
+
+    return configure
+
+
+def with_turn_languages(save_tracker: Callable[..., Awaitable[None]]) -> Callable[..., Any]:
+    """MessageProcessor.save_tracker, telling the metrics the turn's languages."""
+
+    async def save(self: MessageProcessor, tracker: Any) -> None:
+        await save_tracker(self, tracker)
+        operations.METRICS.turn_saved(tracker)
+
+    return save
 
 
 def with_payload_limit(create_app: Callable[..., Sanic]) -> Callable[..., Sanic]:
@@ -153,7 +188,8 @@ def main() -> None:
     except ConfigurationError as error:
         sys.exit(f"Cannot start: {error}")
     # Read by Sanic (both servers) and rasa_sdk when they create their apps.
-    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(MAX_BODY_BYTES)
+    actions = sys.argv[1:3] == ["run", "actions"]
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(ACTION_BODY_BYTES if actions else MAX_BODY_BYTES)
     os.environ["SANIC_HOST"] = settings.bind_address
     RemoteAction._validate_action_result = validate_action_result
     import rasa.core.actions.action
@@ -161,9 +197,12 @@ def main() -> None:
 
     rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
     rasa.utils.endpoints.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
+    MessageProcessor.save_tracker = with_turn_languages(MessageProcessor.save_tracker)
     import rasa.core.run
 
-    rasa.core.run.configure_app = with_bearer_tokens(rasa.core.run.configure_app)
+    rasa.core.run.configure_app = with_operations(
+        with_bearer_tokens(rasa.core.run.configure_app), settings.database_url
+    )
     import rasa_sdk.endpoint
 
     rasa_sdk.endpoint.create_app = with_payload_limit(rasa_sdk.endpoint.create_app)

@@ -1,4 +1,5 @@
-"""bot.server: Rasa's action-response check, compiled once, accepts and refuses as before."""
+"""bot.server: Rasa's action-response check, compiled once, accepts and refuses as before;
+the server's arguments; a saved turn tells the metrics its languages."""
 
 from __future__ import annotations
 
@@ -64,3 +65,41 @@ def test_the_servers_get_the_address_and_only_rasa_run_the_token() -> None:
     ]
     closed = server_arguments(["run"], Settings.from_env({}))
     assert closed == ["run", "--interface", "127.0.0.1"]
+
+
+async def test_rasa_saving_a_turn_tells_the_metrics_its_languages() -> None:
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.slots import TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import operations
+    from bot.server import with_turn_languages
+
+    saved = []
+
+    async def save_tracker(processor, tracker) -> None:  # Rasa's own, here a list
+        saved.append(tracker)
+
+    events = [
+        UserUttered("xin chao", parse_data={"language": "vi"}, message_id="m-server-1"),
+        SlotSet("language", "vi"),
+    ]
+    tracker = DialogueStateTracker.from_events(
+        "line:Userver", events, slots=[TextSlot("language", mappings=[])]
+    )
+    await with_turn_languages(save_tracker)(None, tracker)
+    assert saved == [tracker]  # Rasa's save still happens
+    assert operations.METRICS._turns.pop("line:Userver") == ("m-server-1", "vi", "vi")
+
+
+async def test_a_bearer_header_that_is_not_utf8_is_no_token_not_an_error() -> None:
+    """Found by tests/e2e/test_fuzz.py: Sanic hands over header bytes that are not UTF-8 as
+    surrogate escapes, and encoding them for the comparison raised (a 500 on every route)."""
+    from types import SimpleNamespace
+
+    from bot.server import bearer_token_middleware
+
+    header = b"Bearer tok\xff".decode("utf-8", "surrogateescape")
+    request = SimpleNamespace(args={}, headers={"Authorization": header})
+    assert await bearer_token_middleware("token")(request) is None
+    assert request.args == {}  # nothing added: Rasa refuses the request with 401

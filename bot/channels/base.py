@@ -11,6 +11,7 @@
 - `retrying`: tenacity's retry loop for a platform call: waits with full jitter, and no
   new attempt after PLATFORM_RETRY_SECONDS.
 - `tag`: a short, stable, keyed pseudonym of a platform user id for the logs.
+- `same_secret`, `read_json`: what a webhook checks and reads of a request from outside.
 - `WebhookChannel`: the Rasa input channel both are: routes, durable intake (each
   resident's events answered in order, across instances), the per-resident rate, inbox,
   courier, the outbox of undelivered replies, the apology when the assistant fails
@@ -25,6 +26,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 import os
 import sys
@@ -56,10 +58,15 @@ from bot.channels.notices import Notices, renderer
 from bot.channels.outbox import OutboxStore
 from bot.conversations import platform_id
 from bot.nlu.danger import danger_net
+from bot.operations import METRICS
 from bot.settings import ConfigurationError, DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
 
+# The longest conversation id and event key the intake keeps (its columns' sizes).
+MAX_CONVERSATION, MAX_KEY = 200, 128
+# A kept event whose handling was cut short this many times is given up (logged).
+MAX_ATTEMPTS = 5
 # The longest wait between two attempts (seconds); the first waits up to FIRST_WAIT.
 FIRST_WAIT, LONGEST_WAIT = 0.5, 16.0
 
@@ -193,6 +200,15 @@ def retrying(
     )
 
 
+def _storable(key: str) -> str:
+    """The platform's event id as the intake keeps it: as it is, or, when it is longer
+    than MAX_KEY or holds a NUL (no platform sends such ids), its SHA-256, still unique."""
+    key = str(key)
+    if len(key) <= MAX_KEY and "\x00" not in key:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _urgent(job: Any) -> bool:
     """A resident's message that reads as an emergency (bot.nlu.danger): never held
     back by a limit, whatever the queues and the resident's rate."""
@@ -211,6 +227,29 @@ def tag(user_id: str) -> str:
     the logs. A keyed HMAC (PSEUDONYM_KEY, or the key kept in .secrets/ on first start):
     without the key, no list of possible ids can be hashed to find who it is."""
     return hmac.new(_pseudonym_key(), user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of a secret a request presents (a header, a query
+    parameter) with the expected one. Sanic hands over header bytes that are not UTF-8 as
+    surrogates; compared as bytes, with those kept as they are, they simply do not match
+    (instead of an encoding error, a 500)."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
+def read_json(body: bytes) -> Any:
+    """A request body's JSON. ValueError when it is not JSON the assistant can keep and
+    read: not UTF-8, nested deeper than the parser recurses, or holding a string that is
+    not text (a lone surrogate, which JSON's \\u escapes can spell but no database,
+    tokenizer or log line takes)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except RecursionError as error:
+        raise ValueError("the JSON is nested too deeply") from error
+    return data
 
 
 Result = TypeVar("Result")
@@ -475,8 +514,13 @@ class WebhookChannel(InputChannel, Generic[Job]):
         if taken is None:
             return True
         conversation, job = taken
+        if len(conversation) > MAX_CONVERSATION or "\x00" in conversation:
+            # no platform sends such an id: a signed body that is not theirs, dropped
+            logger.warning("%s: an event for an impossible %s id dropped", self.name(), self.PARTY)
+            return True
+        arrived = time.monotonic()
         try:
-            kept = self.intake.add(self.name(), key, conversation, payload)
+            kept = self.intake.add(self.name(), _storable(key), conversation, payload)
         except Exception:  # noqa: BLE001 - the database, its migration: resent on 503
             logger.exception(
                 "%s: an event could not be kept; the platform will resend it", self.name()
@@ -497,6 +541,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             self._refuse(conversation, job, "too_many")
             return True
         self._held.add(kept)
+        METRICS.arrived(self.name(), kept, arrived)
         self.queue(conversation, job)
         return True
 
@@ -525,6 +570,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         and write again (`too_many`, `busy`; at most once a minute)."""
         self._finished(job)
         self.counts["refused"] += 1
+        METRICS.refused(self.name(), refusal, job=job)
         logger.warning(
             "%s: an event of conversation %s refused (%s: %d waiting)",
             self.name(),
@@ -601,7 +647,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 return
             first = ahead[0]
             if first.expired and self.intake.claim(first):
-                await self._take_over(first)
+                if not self._exhausted(first):
+                    await self._take_over(first)
                 continue
             if time.monotonic() > deadline:
                 logger.warning(
@@ -613,6 +660,21 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 return
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.5)
+
+    def _exhausted(self, event: Event) -> bool:
+        """An event whose handling was cut short MAX_ATTEMPTS times (one that kills the
+        process, say) is given up: marked done and logged, so that it stops nobody."""
+        if event.attempts < MAX_ATTEMPTS:
+            return False
+        logger.error(
+            "%s: an event of %s %s was given up after %d attempts",
+            self.name(),
+            self.PARTY,
+            tag(event.conversation),
+            event.attempts,
+        )
+        self.intake.done(event.id)
+        return True
 
     async def _take_over(self, event: Event) -> None:
         """Handles an event taken over from an instance that stopped (see `recover`)."""
@@ -648,6 +710,8 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 continue  # left for a later round, never refused
             if not self.intake.claim(event):
                 continue  # another instance was faster
+            if self._exhausted(event):
+                continue
             try:
                 found = self.job_from(event.payload)
             except Exception:  # noqa: BLE001 - an event it cannot read again is dropped
@@ -706,7 +770,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         while items:
             item = items.popleft()
             tried.add(item.id)
-            if not self.outbox.claim(item, at_once):
+            if not self.outbox.claim(item, self.settings.stop_seconds, at_once):
                 continue
             _, recipient = platform_id(item.conversation)
             left = await self.resend(recipient, item.parts)
@@ -752,6 +816,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 if texts:
                     left = await self.deliver(job, [Outgoing(t) for t in texts])
                     self.keep_undelivered(message.sender_id, left)
+                METRICS.answered(self.name(), message, len(texts), job=job)
                 return
             await self._on_new_message(message)
             messages = list(collector.messages)
@@ -772,6 +837,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             )
             messages = [Outgoing(await self.notices.text("failure", message))]
         self.keep_undelivered(message.sender_id, await self.deliver(job, messages))
+        METRICS.answered(self.name(), message, len(messages), job=job, failed=bool(trouble))
 
     async def _ticket(self, message: UserMessage, ask: dict[str, Any]) -> list[Outgoing]:
         """What the resident is told when an action asked the desk for a ticket."""

@@ -82,7 +82,9 @@ from bot.channels.base import (
     Outgoing,
     WebhookChannel,
     merge_texts,
+    read_json,
     retrying,
+    same_secret,
     split_text,
     tag,
     webhook_tool,
@@ -121,7 +123,7 @@ def signature_of(secret: str, body: bytes) -> str:
 
 def valid_signature(secret: str, body: bytes, signature: str) -> bool:
     """Constant-time check of an X-Line-Signature header."""
-    return hmac.compare_digest(signature_of(secret, body).encode(), signature.encode("utf-8"))
+    return same_secret(signature, signature_of(secret, body))
 
 
 @dataclass(frozen=True)
@@ -423,7 +425,7 @@ class LineInput(WebhookChannel[Job]):
             logger.warning("line: rejected a webhook call with a wrong signature")
             return response.json({"error": "invalid signature"}, status=401)
         try:
-            events = json.loads(body.decode("utf-8"))["events"]
+            events = read_json(body)["events"]
             if not isinstance(events, list):
                 raise TypeError("events is not a list")
         except (UnicodeDecodeError, ValueError, KeyError, TypeError):
@@ -683,7 +685,7 @@ def _age(timestamp: Any) -> float:
     """Seconds since LINE sent an event (its `timestamp`, in ms); 0 when unknown."""
     try:
         return min(max(0.0, time.time() - float(timestamp) / 1000), 86400.0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0.0
 
 

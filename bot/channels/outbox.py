@@ -7,7 +7,8 @@ PLATFORM_RETRY_SECONDS, kept in DATABASE_URL and sent again later, never dropped
   UPDATE whose WHERE clause lets one win); the next try waits longer each time
   (OUTBOX_RETRY_SECONDS, doubling, at most 8 times that), for GIVE_UP_HOURS at most.
   Once one goes through, the platform is back: the channel sends the rest at once
-  (`claim(..., now=True)`).
+  (`claim(..., at_once=True)`). A message being tried by one instance is never taken by
+  another (`trying_until`), so no reply goes out twice because two instances tried it.
 - `delivered(...)`, `left(...)`: what the next try got through.
 - `pending()`: what the consultants see in `/queue` (bot.desk): how many replies wait,
   for whom, since when.
@@ -43,6 +44,7 @@ outbox = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("next_at", sa.DateTime, nullable=False),
+    sa.Column("trying_until", sa.DateTime),  # an instance is trying it until then
     sa.Column("delivered_at", sa.DateTime),
     sa.Column("given_up_at", sa.DateTime),
     sa.Index("ix_outbox_due", "channel", "delivered_at", "next_at"),
@@ -99,10 +101,11 @@ class OutboxStore:
             ).all()
         return [_undelivered(r) for r in rows]
 
-    def claim(self, item: Undelivered, at_once: bool = False) -> bool:
-        """Takes a message for one try, when it is due (or `at_once`: the platform is
-        back); False when another instance took it first (its attempts moved on). The next
-        try is set now, so a process that dies while trying leaves it due again later."""
+    def claim(self, item: Undelivered, hold: float, at_once: bool = False) -> bool:
+        """Takes a message for one try of at most `hold` seconds, when it is due (or
+        `at_once`: the platform is back); False when another instance is trying it or
+        took it first (its attempts moved on). A process that dies while trying leaves it
+        to be tried again once `hold` has passed."""
         at = now()
         wait = min(self.first * 2 ** (item.attempts + 1), self.first * LONGEST)
         conditions = [
@@ -110,6 +113,7 @@ class OutboxStore:
             outbox.c.delivered_at.is_(None),
             outbox.c.given_up_at.is_(None),
             outbox.c.attempts == item.attempts,
+            sa.or_(outbox.c.trying_until.is_(None), outbox.c.trying_until < at),
         ]
         if not at_once:
             conditions.append(outbox.c.next_at <= at)
@@ -117,21 +121,30 @@ class OutboxStore:
             result = db.execute(
                 outbox.update()
                 .where(*conditions)
-                .values(attempts=item.attempts + 1, next_at=at + wait)
+                .values(
+                    attempts=item.attempts + 1,
+                    next_at=at + wait,
+                    trying_until=at + dt.timedelta(seconds=hold),
+                )
             )
         return result.rowcount == 1
 
     def delivered(self, item_id: int) -> None:
         with self.engine.begin() as db:
             db.execute(
-                outbox.update().where(outbox.c.id == item_id).values(delivered_at=now(), parts="")
+                outbox.update()
+                .where(outbox.c.id == item_id)
+                .values(delivered_at=now(), trying_until=None, parts="")
             )
 
     def left(self, item: Undelivered, parts: list[Any]) -> bool:
         """What a try did not get through; True when it is given up (older than
         GIVE_UP_HOURS)."""
         give_up = now() - item.created_at > dt.timedelta(hours=GIVE_UP_HOURS)
-        values: dict[str, Any] = {"parts": json.dumps(parts, ensure_ascii=False)}
+        values: dict[str, Any] = {
+            "parts": json.dumps(parts, ensure_ascii=False),
+            "trying_until": None,
+        }
         if give_up:
             values["given_up_at"] = now()
         with self.engine.begin() as db:

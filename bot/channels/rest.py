@@ -21,8 +21,8 @@ For a quick start on one machine (`make run`, curl, `make shell`), for the tests
 
 from __future__ import annotations
 
-import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +32,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.base import read_json, same_secret
 from bot.channels.notices import Notices, renderer
 from bot.conversations import conversation_id
+from bot.operations import METRICS
 from bot.settings import LineSettings, Settings, TelegramSettings
 
 logger = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ class RestAccess:
         if self.open:
             return True
         given = presented_token(request)
-        return bool(self.token and given) and hmac.compare_digest(given, self.token)
+        return bool(self.token and given) and same_secret(given, self.token)
 
 
 def presented_token(request: Request) -> str:
@@ -82,8 +84,8 @@ USAGE = 'send a JSON object: {"sender": "<id>", "message": "<text>"}'
 def _parse(request: Request) -> tuple[str, str, dict | None]:
     """Sender, message and metadata of a request; ValueError with what is wrong."""
     try:
-        body = request.json if request.body else None
-    except Exception:  # noqa: BLE001 - sanic raises on a body that is not JSON
+        body = read_json(request.body) if request.body else None
+    except ValueError:
         body = None
     if not isinstance(body, dict):
         raise ValueError(USAGE)
@@ -126,6 +128,7 @@ class RestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            started = time.monotonic()
             if not self.access.on:
                 error = "the REST channel is off while LINE or Telegram is on: set RASA_API_TOKEN"
                 return response.json({"error": error}, status=404)
@@ -156,11 +159,13 @@ class RestInput(InputChannel):
                 language = (await self.notices.languages(user_message))[0]
                 messages = [m for m in messages if not (m.get("custom") or {}).get("desk")]
                 messages.append({"text": renderer().message("desk_off", language)})
-            if trouble is not None or not messages:
+            failed = trouble is not None or not messages
+            if failed:
                 self.failed += 1
                 logger.error("rest: no answer (%s); the apology is sent", trouble or "no message")
                 self.notices.app = request.app
                 messages = [{"text": await self.notices.text("failure", user_message)}]
+            METRICS.answered(self.name(), user_message, len(messages), since=started, failed=failed)
             return response.json([{**m, "recipient_id": sender} for m in messages])
 
         return webhook

@@ -39,8 +39,6 @@ Configuration comes from the environment only (bot.settings.TelegramSettings).
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 import sys
 from dataclasses import dataclass
@@ -77,7 +75,9 @@ from bot.channels.base import (
     Choice,
     Outgoing,
     WebhookChannel,
+    read_json,
     retrying,
+    same_secret,
     split_text,
     tag,
     webhook_tool,
@@ -540,20 +540,19 @@ class TelegramInput(WebhookChannel[Job]):
     def accept_call(self, request: Request) -> HTTPResponse:
         """Checks one update and queues it; it is handled afterwards."""
         secret = request.headers.get(SECRET_HEADER) or ""
-        if not hmac.compare_digest(
-            secret.encode("utf-8"), self.settings.webhook_secret.get_secret_value().encode("utf-8")
-        ):
+        if not same_secret(secret, self.settings.webhook_secret.get_secret_value()):
             logger.warning("telegram: rejected an update with a missing or wrong secret token")
             return response.json({"error": "forbidden"}, status=403)
         content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
             return response.json({"error": "the body must be application/json"}, status=415)
         try:
-            data = json.loads(request.body or b"")
+            data = read_json(request.body or b"")
             update_id = int(data["update_id"])
             update = Update.de_json(data, self.api.bot)
             job = self.job_for(update)
-        except (ValueError, KeyError, TypeError, AttributeError):
+        # OverflowError, OSError: a date or an update_id no clock or int can hold
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError):
             logger.warning("telegram: rejected a body that is not an update")
             return response.json({"error": "the body is not a Telegram update"}, status=400)
         if job is not None and not self.take(str(update_id), data):
@@ -576,11 +575,12 @@ class TelegramInput(WebhookChannel[Job]):
         query = update.callback_query
         if query is not None:
             chat = query.message.chat if query.message else None
-            chat_id = chat.id if chat else query.from_user.id
+            chat_id = _typed(chat.id if chat else query.from_user.id, int, "chat id", required=True)
+            data = _typed(query.data, str, "callback data")
             if chat is not None and chat_id == self.consultants:  # a card's button
                 return Job(
                     chat_id,
-                    query.data or "",
+                    data or "",
                     "text",
                     None,
                     update.update_id,
@@ -589,7 +589,7 @@ class TelegramInput(WebhookChannel[Job]):
                 )
             if chat is not None and chat.type != "private":
                 return None
-            return Job(chat_id, query.data or "", "text", hint, update.update_id)
+            return Job(chat_id, data or "", "text", hint, update.update_id)
         if update.my_chat_member is not None:
             status = update.my_chat_member.new_chat_member.status
             if status in ("kicked", "left"):
@@ -598,13 +598,17 @@ class TelegramInput(WebhookChannel[Job]):
                 )
             return None
         message = update.message
-        if message is not None and message.chat.id == self.consultants:
+        if message is None:
+            return None  # edits, channel posts: not a resident's new message
+        _typed(message.chat.id, int, "chat id", required=True)
+        text = _typed(message.text, str, "text") or _typed(message.caption, str, "caption")
+        if message.chat.id == self.consultants:
             media = _media_ref(message)
             if not (message.text or media):
                 return None  # joins, pins, stickers among the consultants
             return Job(
                 message.chat.id,
-                message.text or message.caption or "",
+                text or "",
                 "text",
                 None,
                 update.update_id,
@@ -615,9 +619,8 @@ class TelegramInput(WebhookChannel[Job]):
                 thread=message.message_thread_id if message.is_topic_message else None,
                 media=media,
             )
-        if message is None or message.chat.type != "private":
-            return None  # edits, channel posts, other groups: not a resident's new message
-        text = message.text or message.caption
+        if message.chat.type != "private":
+            return None  # other groups: not a resident's new message
         kind = next((name for name in NON_TEXT if _has(message, name)), None)
         media = _media_ref(message) or ({"platform": "telegram", "kind": kind} if kind else None)
         if text:  # a caption is read as text; the photo itself can still be relayed
@@ -670,6 +673,17 @@ def _parts(parts: list[tuple[str, InlineKeyboardMarkup | None]]) -> list[dict[st
     return [
         {"text": text, "markup": markup.to_dict() if markup else None} for text, markup in parts
     ]
+
+
+def _typed(value: Any, kind: type, name: str, required: bool = False) -> Any:
+    """A field of an update, checked to be of the Bot API's type (None: absent, unless
+    required). python-telegram-bot builds its objects without checking types: a text that
+    is an object or a chat id that is a string would fail later, with no answer and no 400."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise TypeError(f"{name} is not {kind.__name__}")
+    return value
 
 
 def _author(user: Any) -> str:

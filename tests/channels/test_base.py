@@ -14,6 +14,8 @@ from bot.channels.base import (
     TurnCollector,
     _pseudonym_key,
     merge_texts,
+    read_json,
+    same_secret,
     split_text,
     tag,
     utf16_length,
@@ -230,3 +232,37 @@ async def test_retrying_waits_as_long_as_the_platform_asks() -> None:
             if n == 1:
                 raise OSError("slow down")
     assert loop.time() - began >= 0.29  # the loop clock counts in milliseconds
+
+
+# -- what a webhook reads from outside (found by tests/e2e/test_fuzz.py) --------------
+
+
+def test_same_secret_tells_secrets_apart_whatever_bytes_were_sent() -> None:
+    assert same_secret("s3cret-token", "s3cret-token")
+    assert not same_secret("s3cret-toke", "s3cret-token")
+    # Sanic hands over header bytes that are not UTF-8 as surrogate escapes: no error
+    assert not same_secret(b"s3cret-tok\xff".decode("utf-8", "surrogateescape"), "s3cret-token")
+    assert not same_secret("\ud800", "s3cret-token")
+    assert not same_secret("é", "s3cret-token")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,  # deeper than the parser recurses: RecursionError before
+        b'{"text": "\\ud800"}',  # a lone surrogate: no database or tokenizer takes it
+        b'{"text": "\\udfffa"}',
+        b"\xff{}",
+        b"not json",
+        b"",
+    ],
+    ids=["deep", "surrogate", "low surrogate", "not utf-8", "not json", "empty"],
+)
+def test_read_json_refuses_what_cannot_be_read_or_kept_with_a_value_error(body: bytes) -> None:
+    with pytest.raises(ValueError):
+        read_json(body)
+
+
+def test_read_json_reads_what_the_platforms_send() -> None:
+    body = '{"text": "\\ud83d\\ude00 在留カード", "events": [], "n": 12}'.encode()
+    assert read_json(body) == {"text": "😀 在留カード", "events": [], "n": 12}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from bot.channels.base import Choice, Outgoing
-from bot.channels.line import LineApi, render, signature_of, valid_signature
+from bot.channels.line import LineApi, LineInput, render, signature_of, valid_signature
 from bot.settings import LineSettings
 from tests import fakes
 
@@ -157,3 +158,48 @@ async def test_a_reply_refused_at_once_is_pushed(api, platforms) -> None:
     assert not _delivered(platforms, "message/reply", replyToken="tok-refused")
     [push] = _delivered(platforms, "message/push", to="Urefused")
     assert push.headers.get("X-Line-Retry-Key")
+
+
+# -- bodies a stranger or a broken sender can post (found by tests/e2e/test_fuzz.py) ---
+
+
+@pytest.fixture
+def channel(platforms) -> LineInput:
+    return LineInput(
+        LineSettings(
+            channel_secret=fakes.LINE_SECRET,
+            access_token=fakes.LINE_TOKEN,
+            api_base_url=platforms.base_url,
+        )
+    )
+
+
+def call(body: bytes, signature: str | None) -> SimpleNamespace:
+    """What accept_call reads of a Sanic request."""
+    headers = {"X-Line-Signature": signature} if signature is not None else {}
+    return SimpleNamespace(headers=headers, body=body)
+
+
+def test_a_signature_header_that_is_not_utf8_is_refused_not_an_error(channel) -> None:
+    forged = b"W3dP9Bhbu4pAfrr\xff".decode("utf-8", "surrogateescape")  # as Sanic gives it
+    assert not valid_signature("channel-secret", BODY, forged)
+    assert channel.accept_call(call(BODY, forged)).status == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"events": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"events": [{"type": "message", "message": {"type": "text", "text": "\\ud800"}}]}',
+    ],
+    ids=["deep", "surrogate"],
+)
+def test_a_signed_body_it_cannot_read_gets_400(channel, body: bytes) -> None:
+    assert channel.accept_call(call(body, fakes.line_signature(body))).status == 400
+
+
+def test_an_event_with_a_timestamp_no_float_holds_is_still_answered(channel) -> None:
+    event = fakes.line_event(f"U{7:032x}", "hello")
+    event["timestamp"] = 10**400
+    user, job = channel.job_from(event)
+    assert (user, job.text, job.reply_token) == (f"U{7:032x}", "hello", event["replyToken"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from types import SimpleNamespace
 
 import pytest
 from telegram import Update
@@ -237,3 +239,63 @@ async def test_the_consultants_group_gets_every_message_in_order_within_its_send
     times = [c.at for c in calls]
     assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[5:], strict=False))
     assert times[-1] - times[0] >= 3.0
+
+
+# -- bodies a stranger or a broken sender can post (found by tests/e2e/test_fuzz.py) ---
+
+
+def call(data: dict | bytes, secret: str | None = fakes.TELEGRAM_SECRET) -> SimpleNamespace:
+    """What accept_call reads of a Sanic request."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    body = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return SimpleNamespace(headers=headers, body=body)
+
+
+def test_a_secret_header_that_is_not_utf8_is_refused_not_an_error(channel) -> None:
+    secret = (fakes.TELEGRAM_SECRET.encode() + b"\xff").decode("utf-8", "surrogateescape")
+    assert channel.accept_call(call(fakes.telegram_message(7, "hi"), secret)).status == 403
+
+
+def _update(**message) -> dict:
+    update = fakes.telegram_message(7, "hello")
+    update["message"].update(message)
+    return update
+
+
+def _callback(**query) -> dict:
+    update = fakes.telegram_callback(7, "/help")
+    update["callback_query"].update(query)
+    return update
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _update(date=10**18),  # no clock holds it: OSError before
+        _update(date=10**30),  # OverflowError before
+        b'{"update_id": 1e400, "message": {}}',  # int(inf): OverflowError before
+        _update(text={"a": 1}),  # python-telegram-bot keeps it as it is
+        _update(text=["hello"]),
+        _update(caption=5, text=None),
+        _update(chat={"id": "7", "type": "private"}),
+        _update(chat={"id": True, "type": "private"}),
+        _callback(data={"a": 1}),
+        b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=[
+        "date 1e18",
+        "date 1e30",
+        "update_id inf",
+        "text object",
+        "text list",
+        "caption int",
+        "chat id text",
+        "chat id bool",
+        "callback data object",
+        "deep",
+    ],
+)
+def test_an_update_it_cannot_read_gets_400_and_is_not_kept(channel, body) -> None:
+    assert channel.accept_call(call(body)).status == 400

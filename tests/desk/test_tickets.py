@@ -154,3 +154,17 @@ def test_media_is_kept_by_an_unguessable_token_and_pruned_with_its_closed_ticket
     assert store.prune(30, at=at + dt.timedelta(days=29)) == 0
     assert store.prune(30, at=at + dt.timedelta(days=31)) == 1
     assert store.media(token) is None and store.get(ticket.number) is None
+
+
+def test_a_reminder_is_claimed_by_one_instance(store) -> None:
+    t0 = dt.datetime(2026, 12, 1, 3, 0)
+    ticket, _ = _open(store, "line:Ureminder", at=t0)
+    later = t0 + dt.timedelta(minutes=16)
+    wait = dt.timedelta(minutes=15)
+    assert not store.claim_reminder(ticket.number, wait, t0)  # not yet due
+    other = TicketStore(store.engine)  # another instance on the same database
+    assert [
+        store.claim_reminder(ticket.number, wait, later),
+        other.claim_reminder(ticket.number, wait, later),
+    ] == [True, False]
+    assert store.unseen(wait, later) == []  # announced now: due again in 15 minutes

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from bot.server import MAX_BODY_BYTES
+from bot.server import ACTION_BODY_BYTES, MAX_BODY_BYTES
 from tests import fakes, harness
 
 _ids = itertools.count(900_000)
@@ -169,11 +169,15 @@ def test_an_oversized_body_gets_413_on_every_route_and_nothing_is_processed(
             {"X-Telegram-Bot-Api-Secret-Token": fakes.TELEGRAM_SECRET},
         ),
         (assistant.base + "/model/parse", json.dumps({"text": message}).encode(), harness.AUTH),
-        (action_url, json.dumps({"next_action": "action_answer_faq", "x": message}).encode(), {}),
     ]:
         assert len(body) > 4 * MAX_BODY_BYTES
         status = post_oversized(url, body, {"Content-Type": "application/json", **headers})
         assert status == 413, url
+    # the action server's own limit, above the whole conversations Rasa sends it
+    huge = "hello " * (ACTION_BODY_BYTES // 6 + 1000)
+    body = json.dumps({"next_action": "action_answer_faq", "x": huge}).encode()
+    assert len(body) > ACTION_BODY_BYTES
+    assert post_oversized(action_url, body, {"Content-Type": "application/json"}) == 413
     assert user_events(assistant, f"rest:{sender}") == []
     assistant.say(f"after-{sender}", "thanks")  # the server still answers
     assert len(platforms.calls) == calls_before

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_at", sa.DateTime, nullable=False),
+        sa.Column("trying_until", sa.DateTime),
         sa.Column("delivered_at", sa.DateTime),
         sa.Column("given_up_at", sa.DateTime),
     )
