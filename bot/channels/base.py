@@ -676,8 +676,10 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self.intake.done(event.id)
         return True
 
-    async def _take_over(self, event: Event) -> None:
-        """Handles an event taken over from an instance that stopped (see `recover`)."""
+    def _picked_up(self, event: Event) -> tuple[str, Job] | None:
+        """A kept event taken over from an instance that stopped, as a job held by this
+        one; None (and done) when the assistant has no part in it, or it cannot be read
+        again."""
         try:
             found = self.job_from(event.payload)
         except Exception:  # noqa: BLE001 - an event it cannot read again is dropped
@@ -685,7 +687,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             found = None
         if found is None:
             self.intake.done(event.id)
-            return
+            return None
         conversation, job = found
         logger.warning(
             "%s: an event of %s %s picked up again (attempt %d)",
@@ -695,7 +697,13 @@ class WebhookChannel(InputChannel, Generic[Job]):
             event.attempts + 1,
         )
         self._held.add(event.id)
-        await self.handle(replace(job, intake=event.id))
+        return conversation, replace(job, intake=event.id)
+
+    async def _take_over(self, event: Event) -> None:
+        """Handles, here and now, an earlier event taken over (see `_wait_for_turn`)."""
+        found = self._picked_up(event)
+        if found is not None:
+            await self.handle(found[1])
 
     async def recover(self) -> int:
         """Takes the kept events nobody finished whose claim ran out (a process killed,
@@ -712,23 +720,10 @@ class WebhookChannel(InputChannel, Generic[Job]):
                 continue  # another instance was faster
             if self._exhausted(event):
                 continue
-            try:
-                found = self.job_from(event.payload)
-            except Exception:  # noqa: BLE001 - an event it cannot read again is dropped
-                logger.exception("%s: a kept event cannot be read", self.name())
-                found = None
+            found = self._picked_up(event)
             if found is None:
-                self.intake.done(event.id)
                 continue
-            conversation, job = found
-            logger.warning(
-                "%s: an event of conversation %s picked up again (attempt %d)",
-                self.name(),
-                tag(conversation),
-                event.attempts + 1,
-            )
-            self._held.add(event.id)
-            self.queue(conversation, replace(job, intake=event.id))
+            self.queue(*found)
             taken += 1
         return taken
 
