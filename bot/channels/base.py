@@ -39,6 +39,7 @@ from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -404,6 +405,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
         self._intake: IntakeStore | None = None
         self._outbox: OutboxStore | None = None
         self._held: set[int] = set()  # kept events this process has queued, not finished
+        self._again: set[int] = set()  # those taken over from an instance that stopped
         self._recovery: asyncio.Task | None = None
         self._resending: asyncio.Task | None = None
         self._platform_back = False  # a reply went through since the last outbox round
@@ -612,6 +614,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
     def _finished(self, job: Job) -> None:
         if getattr(job, "intake", None) is not None:
             self._held.discard(job.intake)  # no longer renewed, whatever happens below
+            self._again.discard(job.intake)
             try:
                 self.intake.done(job.intake)
             except SQLAlchemyError:  # it will be handled again: an answer twice, not none
@@ -697,6 +700,7 @@ class WebhookChannel(InputChannel, Generic[Job]):
             event.attempts + 1,
         )
         self._held.add(event.id)
+        self._again.add(event.id)
         return conversation, replace(job, intake=event.id)
 
     async def _take_over(self, event: Event) -> None:
@@ -813,7 +817,13 @@ class WebhookChannel(InputChannel, Generic[Job]):
                     self.keep_undelivered(message.sender_id, left)
                 METRICS.answered(self.name(), message, len(texts), job=job)
                 return
-            await self._on_new_message(message)
+            recorded = None
+            if getattr(job, "intake", None) in self._again:
+                recorded = await self._answered_before(message)
+            if recorded is None:
+                await self._on_new_message(message)
+            else:  # Rasa had handled it before its instance stopped: its answer, again
+                collector = recorded
             messages = list(collector.messages)
             for ask in collector.asks[-1:]:
                 messages += await self._ticket(message, ask)
@@ -833,6 +843,34 @@ class WebhookChannel(InputChannel, Generic[Job]):
             messages = [Outgoing(await self.notices.text("failure", message))]
         self.keep_undelivered(message.sender_id, await self.deliver(job, messages))
         METRICS.answered(self.name(), message, len(messages), job=job, failed=bool(trouble))
+
+    async def _answered_before(self, message: UserMessage) -> TurnCollector | None:
+        """When an event taken over from a stopped instance had been handled by Rasa there
+        (the instance stopped after Rasa's turn, before the resident had the answer), the
+        answer Rasa recorded for it, found by the message's platform id; None when Rasa
+        never saw it. So a message is handled by Rasa once, and only its answer is sent
+        again."""
+        tracker = await LINK.tracker(message.sender_id)
+        if tracker is None or message.message_id is None:
+            return None
+        collector, found = TurnCollector(self.name()), False
+        for event in tracker.events:
+            if isinstance(event, UserUttered):
+                if found:
+                    break
+                found = event.message_id == message.message_id
+            elif found and isinstance(event, BotUttered):
+                said = {"text": event.text, **(event.data or {})}
+                await collector.send_response(message.sender_id, said)
+        if not found:
+            return None
+        logger.info(
+            "%s: an event of %s %s was handled before its instance stopped: its answer sent",
+            self.name(),
+            self.PARTY,
+            tag(message.sender_id),
+        )
+        return collector
 
     async def _ticket(self, message: UserMessage, ask: dict[str, Any]) -> list[Outgoing]:
         """What the resident is told when an action asked the desk for a ticket."""
