@@ -12,6 +12,7 @@ connecting and on every statement (`connect_args`): a database that hangs fails 
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from typing import Any
 
@@ -31,6 +32,11 @@ def connect_args(url: sa.engine.URL) -> dict[str, Any]:
         "connect_timeout": CONNECT_TIMEOUT,
         "options": f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}",
     }
+
+
+def now() -> dt.datetime:
+    """The time as the assistant's tables keep it: UTC, without a zone (SQLite has none)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 @cache

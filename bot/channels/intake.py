@@ -33,7 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.database import engine
+from bot.database import engine, now
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +57,6 @@ events = sa.Table(
     sa.Index("ix_intake_events_open", "channel", "done_at", "lease_until"),
     sa.Index("ix_intake_events_resident", "channel", "conversation", "received_at"),
 )
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

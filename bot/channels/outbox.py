@@ -25,8 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.channels.intake import now
-from bot.database import engine
+from bot.database import engine, now
 
 # The first try again waits this long; each next one twice as long, up to 8 times this.
 RETRY_FIRST = dt.timedelta(seconds=30)

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.database import engine
+from bot.database import engine, now
 from bot.desk.schema import media, messages, posts, tickets
 
 WAITING, ASSIGNED, CLOSED = "waiting", "assigned", "closed"
@@ -28,10 +28,6 @@ PRIORITIES = ("urgent", "high", "normal")
 MEDIA_BYTES = 20 * 1024 * 1024
 # A kept photo or file is served this many days after its ticket closed, no longer.
 MEDIA_DAYS = 30
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
