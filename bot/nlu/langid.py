@@ -33,20 +33,38 @@ from pathlib import Path
 import regex
 
 from bot.languages import UNKNOWN
-from bot.nlu import lexicon
+from bot.nlu import lexicon, signals
 
 LATIN_CANDIDATES = ("en", "pt", "tl", "vi", "id", "es")
-ROMANIZED = ("ja", "ne")  # written in Latin letters by some, recognised by lexicon only
+ROMANIZED = ("ja", "ne")  # written in Latin letters by some
+LATIN_SCORED = LATIN_CANDIDATES + ROMANIZED
+# The project's own n-grams know romanized Nepali too (its training data has plenty).
+OWN_LATIN = LATIN_CANDIDATES + ("ne",)
 DEVANAGARI_CANDIDATES = ("ne", "hi")
 NGRAM_ORDERS = (1, 2, 3)
 
-# Weights of the signals (tuned on bench/data/langid_dev.tsv and the training data).
-W_NGRAM = 1.0
-W_PROFILE = 0.6
-W_WORD = 1.6
+# Weights of the Latin-script signals (chosen on the dev splits: bench/tune_langid.py).
+W_NGRAM = 0.5
+W_LINGUA = 1.0
+W_FASTTEXT = 0.3
+W_WORD = 2.4
 W_LETTER = 2.5
+W_ROMAJI = 0.5
+PROBABILITY_FLOOR = 1e-4
 # Non-Latin letters carry more information than Latin ones when scripts are mixed.
 NON_LATIN_WEIGHT = 2.0
+
+# A word that Hepburn romanization can spell: syllables of an optional consonant (doubled,
+# or with y) and a vowel, or a syllabic n. Nearly every word of romanized Japanese is one;
+# about half of English, Tagalog or Portuguese words are not ("the", "card", "salamat").
+_ROMAJI_SYLLABLE = (
+    r"(?:(?:kk|ss|tt|pp|cch|tch|ssh)?(?:ky|gy|sh|ch|ts|ny|hy|by|py|my|ry|j|f|[kgsztdnhbpmryw])?"
+    r"[aeiou]|n)"
+)
+_ROMAJI_WORD = re.compile(f"(?:{_ROMAJI_SYLLABLE})+")
+# Log-likelihood ratios of a spellable and an unspellable word, romanized Japanese against
+# the other Latin candidates (counted on the training data: 97% against about 45%).
+ROMAJI_SPELLABLE, ROMAJI_UNSPELLABLE = 0.77, -2.9
 
 _URL = re.compile(
     r"https?://[\x21-\x7e]+|www\.[\x21-\x7e]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|@[A-Za-z0-9_]+"
@@ -60,18 +78,21 @@ def _alternation(words: Iterable[str]) -> re.Pattern:
     return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
 
 
-_ZH_CHARS = frozenset(lexicon.ZH_SIMPLIFIED | lexicon.ZH_TRADITIONAL | lexicon.ZH_FUNCTION)
+_ZH_CHARS = lexicon.ZH_ONLY | lexicon.ZH_FUNCTION
 _ZH_WORDS = _alternation(lexicon.ZH_WORDS)
 _JA_WORDS = _alternation(lexicon.JA_WORDS)
 
 
 @dataclass(frozen=True)
 class Detection:
-    """The language of one message, how sure the detector is, and whether it is clear."""
+    """The language of one message, how sure the detector is, whether it is clear, and
+    whether it is written in Latin letters although its language has a script of its own
+    (romanized Japanese or Nepali)."""
 
     language: str
     confidence: float
     clear: bool
+    romanized: bool = False
 
 
 def normalize(text: str) -> str:
@@ -106,6 +127,46 @@ def script_of(ch: str) -> str | None:
     if ch.isalpha():
         return "other"
     return None
+
+
+_HAN_RUN = regex.compile(r"\p{Han}+")
+
+
+@lru_cache(maxsize=1)
+def _dictionaries():
+    """jieba's Chinese dictionary (word -> frequency) and a fugashi tagger on unidic-lite."""
+    import logging
+
+    import fugashi
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.dt.FREQ, jieba.cut, fugashi.Tagger()
+
+
+def japanese_word(text: str) -> bool:
+    """unidic-lite reads `text` as one known word, or as a compound of known nouns
+    (所得税, 国民健康保険)."""
+    tokens = _dictionaries()[2](text)
+    if not tokens or any(t.is_unk for t in tokens):
+        return False
+    return len(tokens) == 1 or (len(text) >= 3 and all(t.feature.pos1 == "名詞" for t in tokens))
+
+
+@lru_cache(maxsize=4096)
+def chinese_only_word(run: str) -> bool:
+    """A run of Han characters holds a word that Chinese writes and Japanese does not: in
+    jieba's dictionary, and not a Japanese word (我要, 常常, 可以; not 学校 or 住民票)."""
+    if japanese_word(run):
+        return False
+    frequencies, cut, _ = _dictionaries()
+    if frequencies.get(run, 0) > 0:
+        return True
+    return any(
+        len(w) > 1 and frequencies.get(w, 0) > 0 and not japanese_word(w)
+        for w in cut(run, HMM=False)
+    )
 
 
 def _grams(text: str) -> list[str]:
@@ -247,10 +308,11 @@ class LanguageIdentifier:
             lang = "zh" if zh > ja else "ja"
             margin = abs(zh - ja) / (zh + ja)
             return Detection(lang, 0.5 + 0.5 * margin, margin >= 0.3)
-        # Han only, no telling character: the project's data decides, Japanese by default.
-        loglik = self.ngrams.mean_loglik(_grams(norm), ("ja", "zh"))
-        if len(loglik) == 2 and loglik["zh"] - loglik["ja"] > 0.5:
-            return Detection("zh", 0.6, False)
+        # Han only, no telling character: a word of the Chinese dictionary that is no word of
+        # the Japanese one (我要, 常常) is Chinese. What both write stays Japanese: a center in
+        # Japan reads 住民票 or 学校 as Japanese.
+        if any(chinese_only_word(run) for run in _HAN_RUN.findall(norm)):
+            return Detection("zh", 0.7, scripts["han"] >= 2)
         return Detection("ja", 0.6, scripts["han"] >= 3)
 
     def _nepali(self, norm: str) -> Detection:
@@ -264,38 +326,90 @@ class LanguageIdentifier:
         margin = 1.0 / (1.0 + math.exp(-(ne - hi + 4 * (profile["ne"] - profile["hi"]))))
         return Detection("ne", max(margin, 0.6), True)
 
-    def _latin(self, norm: str) -> Detection:
+    def latin_signals(self, norm: str) -> LatinSignals:
+        """Everything the Latin-script decision looks at, before any weighting."""
         words = _WORD.findall(norm)
         grams = _grams(norm)
-        candidates = LATIN_CANDIDATES + ROMANIZED
-        scores = dict.fromkeys(candidates, 0.0)
-        own = self.ngrams.mean_loglik(grams, self.ngrams.well_known(LATIN_CANDIDATES))
-        profile = _profile_model().mean_loglik(grams, LATIN_CANDIDATES)
-        for weight, table in ((W_NGRAM, own), (W_PROFILE, profile)):
-            if not table:
-                continue
-            post = _log_softmax({k: 4.0 * v for k, v in table.items()})
-            # A candidate the model barely knows is neither favoured nor punished by it;
-            # romanized Japanese and Nepali get the average and must win by their words.
-            best, average = max(post.values()), sum(post.values()) / len(post)
-            for lang in candidates:
-                default = average if lang in ROMANIZED else best
-                scores[lang] += weight * post.get(lang, default)
-        hits = dict.fromkeys(candidates, 0)
-        for w in words:
-            for lang in candidates:
-                if w in lexicon.LATIN_WORDS[lang]:
-                    hits[lang] += 1
-        # In one- or two-word messages (greetings, thanks) the lexicon knows best.
-        w_word = W_WORD * (2.5 if len(words) <= 2 else 1.0)
-        for lang in candidates:
-            # Romanized Japanese and Nepali words are specific: each counts double.
-            scores[lang] += w_word * hits[lang] * (2 if lang in ROMANIZED else 1)
-        scores["vi"] += W_LETTER * sum(ch in lexicon.VI_LETTERS for ch in norm)
-        scores["pt"] += W_LETTER * sum(ch in lexicon.PT_LETTERS for ch in norm)
-        scores["es"] += W_LETTER * sum(ch in lexicon.ES_LETTERS for ch in norm)
-        lang, p = _decide(scores)
-        universal_only = all(w in lexicon.UNIVERSAL_WORDS for w in words)
-        letters = sum(len(w) for w in words)
-        clear = not universal_only and p >= 0.7 and (letters >= 4 or hits[lang] > 0)
-        return Detection(lang, p, clear)
+        hits = {lang: sum(w in lexicon.LATIN_WORDS[lang] for w in words) for lang in LATIN_SCORED}
+        return LatinSignals(
+            words=len(words),
+            letters=sum(len(w) for w in words),
+            universal_only=all(w in lexicon.UNIVERSAL_WORDS for w in words),
+            own=self.ngrams.mean_loglik(grams, self.ngrams.well_known(OWN_LATIN)),
+            lingua=signals.lingua(norm, LATIN_CANDIDATES),
+            fasttext=signals.fasttext(norm, LATIN_CANDIDATES),
+            hits=hits,
+            romaji=sum(
+                ROMAJI_SPELLABLE if _ROMAJI_WORD.fullmatch(w) else ROMAJI_UNSPELLABLE for w in words
+            ),
+            special={
+                "vi": sum(ch in lexicon.VI_LETTERS for ch in norm),
+                "pt": sum(ch in lexicon.PT_LETTERS for ch in norm),
+                "es": sum(ch in lexicon.ES_LETTERS for ch in norm),
+            },
+        )
+
+    def _latin(self, norm: str) -> Detection:
+        return decide_latin(self.latin_signals(norm))
+
+
+@dataclass(frozen=True)
+class LatinSignals:
+    """The evidence on one Latin-script message (see `LanguageIdentifier.latin_signals`)."""
+
+    words: int
+    letters: int
+    universal_only: bool
+    own: dict[str, float]  # mean log-likelihood under the project's own n-grams
+    lingua: dict[str, float]  # probabilities
+    fasttext: dict[str, float]  # probabilities
+    hits: dict[str, int]  # lexicon words of each language
+    romaji: float  # how much more likely the spelling is under romanized Japanese
+    special: dict[str, int]  # letters only that language writes
+
+
+@dataclass(frozen=True)
+class LatinWeights:
+    """How much each signal counts (chosen on the dev splits only: bench/tune_langid.py)."""
+
+    own: float = W_NGRAM
+    lingua: float = W_LINGUA
+    fasttext: float = W_FASTTEXT
+    word: float = W_WORD
+    letter: float = W_LETTER
+    romaji: float = W_ROMAJI
+
+
+def _log_probabilities(probabilities: dict[str, float]) -> dict[str, float]:
+    return {k: math.log(max(p, PROBABILITY_FLOOR)) for k, p in probabilities.items()}
+
+
+def decide_latin(s: LatinSignals, w: LatinWeights = LatinWeights()) -> Detection:
+    """The language of a Latin-script message from its signals."""
+    scores = dict.fromkeys(LATIN_SCORED, 0.0)
+    own = _log_softmax({k: 4.0 * v for k, v in s.own.items()}) if s.own else {}
+    for weight, table in (
+        (w.own, own),
+        (w.lingua, _log_probabilities(s.lingua)),
+        (w.fasttext, _log_probabilities(s.fasttext)),
+    ):
+        if not table or not weight:
+            continue
+        # A candidate a signal does not know is neither favoured nor punished by it;
+        # romanized Japanese (and Nepali, for the libraries) get the average and must win
+        # by their own words and n-grams.
+        best, average = max(table.values()), sum(table.values()) / len(table)
+        for lang in LATIN_SCORED:
+            default = average if lang in ROMANIZED else best
+            scores[lang] += weight * table.get(lang, default)
+    # In one- or two-word messages (greetings, thanks) the lexicon knows best.
+    w_word = w.word * (2.5 if s.words <= 2 else 1.0)
+    for lang in LATIN_SCORED:
+        # Romanized Japanese and Nepali words are specific: each counts double.
+        scores[lang] += w_word * s.hits[lang] * (2 if lang in ROMANIZED else 1)
+    for lang, n in s.special.items():
+        scores[lang] += w.letter * n
+    scores["ja"] += w.romaji * s.romaji
+    lang, p = _decide(scores)
+    clear = not s.universal_only and p >= 0.7 and (s.letters >= 4 or s.hits[lang] > 0)
+    return Detection(lang, p, clear, romanized=lang in ROMANIZED)

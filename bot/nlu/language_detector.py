@@ -1,4 +1,5 @@
-"""Rasa component: sets `language` (and `language_confidence`) on every parsed message.
+"""Rasa component: sets `language` (and `language_confidence`, `language_clear`,
+`language_romanized`) on every parsed message.
 
 First in the pipeline, so the tokenizer can split each message the way its language
 needs. It learns its character n-grams from the NLU training data, whose intent blocks
@@ -19,12 +20,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from bot.languages import DETECTED
-from bot.nlu import READ_CHARACTERS
-from bot.nlu.langid import LanguageIdentifier
+from bot.nlu import READ_CHARACTERS, signals
+from bot.nlu.langid import LATIN_CANDIDATES, LanguageIdentifier
 
 LANGUAGE = "language"
 LANGUAGE_CONFIDENCE = "language_confidence"
 LANGUAGE_CLEAR = "language_clear"
+LANGUAGE_ROMANIZED = "language_romanized"
 _MODEL_FILE = "langid.json"
 
 
@@ -55,6 +57,8 @@ class LanguageDetector(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.identifier = identifier or LanguageIdentifier()
+        # lingua and fastText load their models now, not on a resident's first message.
+        signals.load(LATIN_CANDIDATES)
 
     @classmethod
     def create(
@@ -116,3 +120,4 @@ class LanguageDetector(GraphComponent):
         message.set(LANGUAGE, detection.language, add_to_output=True)
         message.set(LANGUAGE_CONFIDENCE, round(detection.confidence, 3), add_to_output=True)
         message.set(LANGUAGE_CLEAR, detection.clear, add_to_output=True)
+        message.set(LANGUAGE_ROMANIZED, detection.romanized, add_to_output=True)

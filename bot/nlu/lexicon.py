@@ -1,8 +1,8 @@
 """Word and character lists that tell languages apart where statistics on short text cannot.
 
 Each list is a signal with a reason:
-- Han characters: simplified or traditional forms that Japanese never uses, Chinese
-  function words, and Japanese shinjitai or kokuji that Chinese never uses.
+- Han characters: those that only one of Chinese and Japanese writes (from the national
+  character sets), Chinese function characters, and words only one of them writes.
 - Latin words: function words, greetings and thanks that belong to one candidate only.
 - Devanagari words: Nepali and Hindi grammar words (Hindi is not answered: it is `und`).
 Everything here is lower case and NFKC-normalised, as the detector sees text.
@@ -10,26 +10,41 @@ Everything here is lower case and NFKC-normalised, as the detector sees text.
 
 from __future__ import annotations
 
-# Simplified forms that differ from both the traditional and the Japanese form,
-# plus Chinese-only function characters. Never seen in Japanese text.
-ZH_SIMPLIFIED = set(
-    "这们么吗呢说请谢问还没过对样办给让从为个关现电话钱证险签护马门间车东长见页语读书买卖银"
-    "铁开发机场动劳务丢单卫厅县岁归录态总战报择换据时显杂权极标树检汉测济热爱环疗盐监码确种"
-    "积简类红级约纸线练组细终经结绝继续维综网罚职联脑脸节药获补观规视觉计认议记讲许论设访识诉"
-    "词试询该详误课谁调谈负财责败货质购贵费贸资赔转轮软轻较辆输边达运进远连选邮邻钟错锅闭闲闻"
-    "阅队阳阴际陆随难须顺项预领题颜风飞饭饮馆驾验鱼鸡齐龄图广变气实乐习养产亲伤儿决况处头妈宁"
-    "寻导层岛帮带币师庆应废张弹强彻怀恶惊惯愿扩扫执护拥挂损摆敌无晚暂术杀杂构标栏树桥梦楼"
-    "欢毕汇汤沟泪洁涨渐灭灵灾烟烦烧爷狱琐盖矿础稳穷竞笔签简粮紧纠纳纷绑绕绿缓编"
-    "缘缩缴罗胁胜胶脏艺苏荐营虑虽补袜订讨训讯评诈译诚诺谋谨贡贤账贩贪贫贯贴贷贺赖赚赛赞赠"
-    "赶跃践踪轨载辅辈违迟递逻遗释钓钢钥铃铺链销锁键镜闪闯闹阔阶陈险隐难雾韩顶顾顿频额饰饱饿"
-    "驶驻骗骑鲜鸟鸭齿龙亿仅们优伙传专丝两严丧个临丽举义乌乔书买亏亚后址"
-)
 
-# Traditional forms that Japanese does not use (its own form differs).
-ZH_TRADITIONAL = set(
-    "們這麼嗎說還對樣辦讓從關錢證險簽醫號裡讀賣鐵發勞單廳縣歲歸錄總戰擇據顯雜權檢濟燈鹽經絕"
-    "繼續腦臉藥觀覺隨顯驗雞齊齡圖廣變氣實樂產兒處媽幫帶"
-    "慶應廢彈懷惡擴掃擔擺斷"
+def _encodes(ch: str, codec: str) -> bytes | None:
+    try:
+        return ch.encode(codec)
+    except UnicodeEncodeError:
+        return None
+
+
+def japanese_writes(ch: str) -> bool:
+    """In JIS X 0208 level 1: the 2,965 kanji of everyday Japanese (the old forms such as
+    對 or 們 are in level 2 only, and Japanese text no longer writes them)."""
+    code = _encodes(ch, "euc_jp")
+    return code is not None and len(code) == 2 and 0xB0 <= code[0] <= 0xCF
+
+
+def chinese_writes(ch: str) -> bool:
+    """In GB 2312 (simplified Chinese) or among Big5's 5,401 frequent characters
+    (traditional Chinese)."""
+    if _encodes(ch, "gb2312") is not None:
+        return True
+    code = _encodes(ch, "big5")
+    return code is not None and 0xA4 <= code[0] <= 0xC6
+
+
+_CJK = [chr(o) for o in range(0x4E00, 0xA000)]
+
+# Characters that only one of Chinese and Japanese writes, from the national character
+# sets (Python's codecs), plus a few that both sets hold but only one language uses
+# in everyday text: 這 還 裡 后 are "this", "still", "inside", "after" in Chinese and rare
+# in Japanese; 証 浜 芸 are common in Japanese (証明, 横浜, 芸術) and rare in Chinese.
+ZH_ONLY = frozenset(
+    {ch for ch in _CJK if chinese_writes(ch) and not japanese_writes(ch)} | set("這還裡后")
+)
+JA_ONLY = frozenset(
+    {ch for ch in _CJK if japanese_writes(ch) and not chinese_writes(ch)} | set("証浜芸")
 )
 
 # Characters of Chinese grammar that Japanese text does not contain.
@@ -63,13 +78,6 @@ ZH_WORDS = (
     "我想",
     "多少",
     "辛苦",
-)
-
-# Shinjitai and kokuji: Japanese forms that neither simplified nor traditional Chinese uses.
-JA_ONLY = set(
-    "証険転駅続売読図広変対発県様帰気歳済経総検験労働込払円両戦単営覚関薬楽続絶継脳観権雑拠択"
-    "庁録鉄銭応価児実伝悪黒畑枠峠匂込帯収戻窓隣歩渋沢浜恵徳専亜悩齢従縦騒乗剰浄処拝焼桜塩増弾"
-    "廃芸勧歓壊"
 )
 
 # Japanese words residents write in kanji only (offices, documents) that Chinese does not use.

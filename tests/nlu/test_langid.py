@@ -130,3 +130,51 @@ def test_normalize_and_scripts() -> None:
 )
 def test_romanized_japanese(identifier: LanguageIdentifier, text: str) -> None:
     assert identifier.detect(text).language == "ja"
+
+
+# Han-only text: what only one language writes decides; what both write stays Japanese.
+HAN_ONLY = [
+    ("浑", "zh"),  # simplified form Japanese does not write (渾)
+    ("电话", "zh"),
+    ("們", "zh"),  # an old form that Japanese no longer writes
+    ("這個", "zh"),
+    ("请问", "zh"),
+    ("电话号码是多少", "zh"),
+    ("住民票在哪里办", "zh"),  # a Japanese term in a Chinese question
+    ("駅", "ja"),  # shinjitai Chinese does not write (驛, 驿)
+    ("円", "ja"),
+    ("図書館", "ja"),
+    ("証明書", "ja"),
+    ("住民票", "ja"),  # both write every character: Japanese
+    ("学校", "ja"),
+    ("電話番号", "ja"),
+    ("日本語", "ja"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), HAN_ONLY)
+def test_han_only_text(identifier: LanguageIdentifier, text: str, language: str) -> None:
+    assert identifier.detect(text).language == language
+
+
+def test_han_sets_come_from_the_national_character_sets() -> None:
+    from bot.nlu import lexicon
+
+    assert lexicon.japanese_writes("駅") and not lexicon.chinese_writes("駅")
+    assert lexicon.chinese_writes("浑") and not lexicon.japanese_writes("浑")
+    assert lexicon.japanese_writes("住") and lexicon.chinese_writes("住")
+    assert not lexicon.ZH_ONLY & lexicon.JA_ONLY
+    assert {"浑", "们", "們", "這"} <= lexicon.ZH_ONLY
+    assert {"駅", "円", "図", "証"} <= lexicon.JA_ONLY
+
+
+@pytest.mark.parametrize(
+    ("text", "romanized"),
+    [
+        ("gomi no dashikata oshiete", True),
+        ("ゴミの出し方", False),
+        ("where is the city office", False),
+    ],
+)
+def test_romanized_flag(identifier: LanguageIdentifier, text: str, romanized: bool) -> None:
+    assert identifier.detect(text).romanized is romanized

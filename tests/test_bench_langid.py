@@ -1,0 +1,59 @@
+"""The language identification benchmark: its public-text sets and its five peers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import langid as bench_langid
+from bench import peers, public_text
+from bot.languages import DETECTED, UNKNOWN
+
+
+def test_public_sets_are_fixed_and_splits_apart() -> None:
+    built = public_text.build()
+    again = public_text.build.__wrapped__()
+    assert built == again  # the same on every run
+    dev, held = built["dev"], built["heldout"]
+    assert not {t for _, t in dev["sentences"]} & {t for _, t in held["sentences"]}
+    for kind in public_text.KINDS:
+        assert len(held[kind]) > 500, kind
+        assert {lang for lang, _ in held[kind]} <= set(DETECTED)
+
+
+def test_words_and_pairs_belong_to_one_language_only() -> None:
+    built = public_text.build()
+    for split in public_text.SPLITS:
+        by_text: dict[str, set[str]] = {}
+        for kind in ("single words", "word pairs"):
+            for lang, text in built[split][kind]:
+                by_text.setdefault(text.lower(), set()).add(lang)
+        assert all(len(langs) == 1 for langs in by_text.values())
+    words = {t for _, t in built["heldout"]["single words"]}
+    assert not words & {"Tom", "tom", "no", "OK"}
+
+
+def test_words_are_cut_the_way_each_language_writes() -> None:
+    assert public_text.words_of("en", "Where's the station, Tom?") == [
+        "Where's",
+        "the",
+        "station",
+        "Tom",
+    ]
+    assert public_text.words_of("ja", "駅はどこですか") == ["駅", "は", "どこ", "です", "か"]
+    assert "电话" in public_text.words_of("zh", "我的电话坏了")
+
+
+@pytest.mark.parametrize("name", list(peers.PEERS))
+def test_every_peer_answers_in_the_project_codes(name: str) -> None:
+    peer = peers.PEERS[name]()
+    for text in ("where is the city office", "obrigado pela ajuda", "", "👍", "在留カード"):
+        assert peer(text) in (*DETECTED, UNKNOWN)
+    assert peer("I lost my residence card, what should I do?") == "en"
+    assert peer("Perdi o meu cartão de residência, o que devo fazer?") == "pt"
+
+
+def test_measure_reports_every_system_and_set() -> None:
+    data = {"a": [("en", "hello there my friend"), ("ja", "ありがとう")]}
+    predictions, ms = bench_langid.measure({"upper": lambda t: "en"}, data)
+    assert predictions == {"upper": {"a": ["en", "en"]}}
+    assert ms["upper"] >= 0
