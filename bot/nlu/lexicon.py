@@ -159,7 +159,7 @@ LATIN_WORDS: dict[str, set[str]] = {
 
 # Words every community writes: they never make a message clear.
 UNIVERSAL_WORDS = set(
-    "ok okay okey oke k kk visa card hello hi bye thanks thank you yes no help sos covid line"
+    "ok okay okey oke k kk visa card hello hi hey test bye thanks thank you yes no help sos covid line"
     " telegram ok!".split()
 )
 
