@@ -110,7 +110,7 @@ _parses: dict[str, dict] = {}
 
 def language_set_by(assistant, text: str, hint: str | None) -> str | None:
     """The conversation's language after `text` as a first message (None: undecided)."""
-    expected = FIRST[text]
+    expected = FIRST.get(text, FROM_PARSE)
     if expected == FROM_PARSE:
         if text not in _parses:
             _parses[text] = assistant.parse(text)
@@ -173,6 +173,36 @@ def test_first_messages_on_rest(assistant, hint: str | None) -> None:
         assert flat([r["text"] for r in replies]) == followed(
             CHOSEN, MIYAGI.answer("taxes", CHOSEN)
         )
+
+
+ROMAJI = ["gomi no dashikata", "zairyu kaado wo nakushimashita"]
+
+
+def test_romanized_japanese_first_follows_the_parse(assistant) -> None:
+    """Clear romaji sets Easy Japanese (the parse's `language_romanized`), and the next
+    button follows it; unclear romaji decides nothing, like any unclear message."""
+    for text in ROMAJI:
+        me = f"first-{next(_ids)}"
+        language = language_set_by(assistant, text, None)
+        assert language in (None, "ja-easy", "ja")
+        assert_written_in([r["text"] for r in rest_say(assistant, me, text, None)], language)
+        assert assistant.slot(me, "language") == language
+        replies = rest_say(assistant, me, topic_payload(TOPIC), None)
+        assert flat([r["text"] for r in replies]) == followed(
+            language, MIYAGI.answer(TOPIC, language)
+        )
+
+
+def test_a_language_not_answered_yet_is_kept_for_the_buttons(assistant) -> None:
+    """A clear Indonesian message sets `id`: the notice once, then every answer in English
+    and Easy Japanese, with no menu (the language is decided)."""
+    me = f"first-{next(_ids)}"
+    replies = rest_say(assistant, me, "selamat pagi, saya mau tanya tentang pajak", None)
+    assert "Indonesian" in flat([r["text"] for r in replies])
+    assert assistant.slot(me, "language") == "id"
+    replies = rest_say(assistant, me, topic_payload(TOPIC), None)
+    assert flat([r["text"] for r in replies]) == flat([r.text for r in MIYAGI.answer(TOPIC, "id")])
+    assert not [b for r in replies for b in r.get("buttons", []) if b["payload"] in MENU]
 
 
 # -- LINE -------------------------------------------------------------------------------------
