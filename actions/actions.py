@@ -11,8 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.language import next_language, reply_language
+from actions.language import reply_language
 from bot.guidebook import Renderer, Reply, load_guidebook
+from bot.guidebook.render import LANGUAGE_PAYLOAD
 from bot.languages import ANSWERED, NOT_YET_ANSWERED
 from bot.settings import DeskSettings, Settings
 from bot.unanswered import log_for
@@ -85,7 +86,11 @@ def record_unanswered(tracker: Tracker, guesses: list[tuple[str, float]]) -> Non
 
 
 class GuidebookAction(Action, ABC):
-    """An action that answers in the conversation's language, or admits it is unsure."""
+    """An action that answers in the conversation's language, or admits it is unsure.
+
+    While no message has decided the language (an unclear first message, a button tap, no
+    platform hint), it answers in English and Easy Japanese and ends with the language menu.
+    """
 
     @abstractmethod
     def name(self) -> str:
@@ -93,18 +98,29 @@ class GuidebookAction(Action, ABC):
 
     @abstractmethod
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str | None
     ) -> list[EventType]:
         """The reply itself, once the message is understood."""
 
-    def language(self, tracker: Tracker) -> str:
+    def language(self, tracker: Tracker) -> str | None:
+        """The reply's language; None: English and Easy Japanese, no language decided yet."""
         return reply_language(tracker.get_slot("language"), tracker.latest_message)
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        events = self.preface(dispatcher, tracker)
         lang = self.language(tracker)
+        events = self.reply(dispatcher, tracker, lang)
+        if lang is None and not sets_language(events) and menu_due(dispatcher):
+            # nothing decided the language: the resident chooses it
+            send(dispatcher, renderer().language_menu(None))
+        return events
+
+    def reply(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str | None
+    ) -> list[EventType]:
+        """The notes, then the reply, or the nearest topics when the message is not understood."""
+        events = self.preface(dispatcher, tracker)
         if not understood(tracker):
             return events + self.unsure(dispatcher, tracker, lang)
         replied = self.respond(dispatcher, tracker, lang)
@@ -124,7 +140,7 @@ class GuidebookAction(Action, ABC):
         return events
 
     def unsure(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str | None
     ) -> list[EventType]:
         """Offers the three nearest topics and a consultant; after a second miss in a row,
         offers the consultant directly. The message is kept for `make report`."""
@@ -142,7 +158,8 @@ class GuidebookAction(Action, ABC):
 
 
 class ActionUpdateLanguage(Action):
-    """Keeps the `language` slot: sticky, changed by a clear message in another language."""
+    """Keeps the `language` slot: sticky, changed by a clear message in another language;
+    runs before the reply, and sets the slot to the language the reply is written in."""
 
     def name(self) -> str:
         return "action_update_language"
@@ -150,13 +167,8 @@ class ActionUpdateLanguage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        message = tracker.latest_message
-        if (message.get("text") or "").startswith("/"):  # commands and button payloads
-            return []
         current = tracker.get_slot("language")
-        hint = (message.get("metadata") or {}).get("language_hint")
-        clear = bool(message.get("language_clear"))
-        new = next_language(current, message.get("language"), clear, hint)
+        new = reply_language(current, tracker.latest_message)  # what the reply is written in
         return [SlotSet("language", new)] if new != current else []
 
 
@@ -192,8 +204,8 @@ class ActionChangeLanguage(GuidebookAction):
     def name(self) -> str:
         return "action_change_language"
 
-    async def run(self, dispatcher, tracker, domain):
-        return self.respond(dispatcher, tracker, self.language(tracker))
+    def reply(self, dispatcher, tracker, lang):
+        return self.respond(dispatcher, tracker, lang)
 
     def respond(self, dispatcher, tracker, lang):
         asked = next(
@@ -207,21 +219,22 @@ class ActionChangeLanguage(GuidebookAction):
         if asked:
             send(dispatcher, renderer().say("language_changed", asked))
             return [SlotSet("language", asked), SlotSet("language_notice", None)]
-        send(dispatcher, renderer().say("language_menu", lang, menu=True))
+        send(dispatcher, renderer().language_menu(lang))
         return []
 
 
 class ActionEmergency(GuidebookAction):
-    """Someone is in danger: 110 and 119 at once, in the conversation's language; then,
-    when the message is also about a guidebook topic (violence at home, an earthquake, a
-    question asked in the same breath), that topic's answer."""
+    """Someone is in danger: 110 and 119 at once, in the conversation's language (English
+    and Easy Japanese while it has none); then, when the message is also about a guidebook
+    topic (violence at home, an earthquake, a question asked in the same breath), that
+    topic's answer."""
 
     def name(self) -> str:
         return "action_emergency"
 
-    async def run(self, dispatcher, tracker, domain):
+    def reply(self, dispatcher, tracker, lang):
         # Nothing comes before the emergency numbers, and nothing stops them.
-        return self.respond(dispatcher, tracker, self.language(tracker))
+        return self.respond(dispatcher, tracker, lang)
 
     def respond(self, dispatcher, tracker, lang):
         send(dispatcher, renderer().say("emergency", lang, consultant=not desk_on()))
@@ -270,11 +283,10 @@ class ActionAnswerFaq(GuidebookAction):
     def name(self) -> str:
         return "action_answer_faq"
 
-    async def run(self, dispatcher, tracker, domain):
+    def reply(self, dispatcher, tracker, lang):
         if chosen_topic(tracker):  # a button: nothing to understand
-            events = self.preface(dispatcher, tracker)
-            return events + self.respond(dispatcher, tracker, self.language(tracker))
-        return await super().run(dispatcher, tracker, domain)
+            return self.preface(dispatcher, tracker) + self.respond(dispatcher, tracker, lang)
+        return super().reply(dispatcher, tracker, lang)
 
     def respond(self, dispatcher, tracker, lang):
         topic = chosen_topic(tracker) or recognised_topic(tracker)
@@ -282,6 +294,22 @@ class ActionAnswerFaq(GuidebookAction):
             return self.unsure(dispatcher, tracker, lang)
         send(dispatcher, renderer().answer(topic, lang))
         return [SlotSet("topic", topic)]
+
+
+def sets_language(events: list[EventType]) -> bool:
+    """The action chose the conversation's language (a menu button, "English please")."""
+    return any(e.get("event") == "slot" and e.get("name") == "language" for e in events)
+
+
+def menu_due(dispatcher: CollectingDispatcher) -> bool:
+    """The language menu is still to be offered: nothing sent offers it yet (the greeting
+    and `/lang` do), and no ticket was asked for (the consultants have the conversation)."""
+    for message in dispatcher.messages:
+        if (message.get("custom") or {}).get("desk"):
+            return False
+        if any(b["payload"].startswith(LANGUAGE_PAYLOAD) for b in message.get("buttons") or []):
+            return False
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -11,8 +11,11 @@ DETECTED: tuple[str, ...] = ("ja", "en", "zh", "ko", "pt", "tl", "vi", "ne", "id
 # Detected but not answered yet: replies come in English and Easy Japanese.
 NOT_YET_ANSWERED: frozenset[str] = frozenset(set(DETECTED) - set(ANSWERED))
 
+# The languages of a reply that no single language fits: for a language not answered yet,
+# and while nothing has decided the conversation's language (an unclear first message).
+BILINGUAL: tuple[str, ...] = ("en", "ja-easy")
+
 UNKNOWN = "und"
-DEFAULT = "en"
 
 # How each language names itself: the labels of the language menu.
 AUTONYMS: dict[str, str] = {
@@ -36,12 +39,12 @@ def same_language(a: str | None, b: str | None) -> bool:
 
 
 def reply_languages(conversation: str | None) -> list[str]:
-    """The guidebook languages a reply is written in for a conversation language."""
+    """The guidebook languages a reply is written in for a conversation language: that
+    one when it is answered, else English and Easy Japanese (a language not answered yet,
+    or None: no language decided yet)."""
     if conversation in ANSWERED:
         return [conversation]
-    if conversation in NOT_YET_ANSWERED:
-        return ["en", "ja-easy"]
-    return [DEFAULT]
+    return list(BILINGUAL)
 
 
 def from_locale(locale: str | None) -> str | None:

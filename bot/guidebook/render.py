@@ -10,13 +10,14 @@ import json
 from dataclasses import dataclass, field
 
 from bot.guidebook.content import Guidebook
-from bot.languages import ANSWERED, AUTONYMS, reply_languages
+from bot.languages import ANSWERED, AUTONYMS, BILINGUAL, reply_languages
 
 CONSULTANT_PAYLOAD = "/human_handoff"
+LANGUAGE_PAYLOAD = "/change_language"  # a language menu button, followed by its code
 
 
 def language_payload(code: str) -> str:
-    return "/change_language" + json.dumps({"language": code})
+    return LANGUAGE_PAYLOAD + json.dumps({"language": code})
 
 
 def topic_payload(topic_id: str) -> str:
@@ -80,6 +81,14 @@ class Renderer:
             replies[-1] = Reply(replies[-1].text, replies[-1].buttons + self.language_buttons())
         return self._merge(replies)
 
+    def language_menu(self, conversation: str | None) -> list[Reply]:
+        """The language menu: "which language?" as one message (in English and Easy
+        Japanese together while the conversation has no language), with the nine buttons."""
+        text = "\n".join(
+            self.message("language_menu", lang) for lang in reply_languages(conversation)
+        )
+        return [Reply(text, self.language_buttons())]
+
     def not_yet_answered(self, language: str) -> list[Reply]:
         """The notice for a language detected but not answered yet, in English and Easy Japanese."""
         texts = [
@@ -88,7 +97,7 @@ class Renderer:
                 lang,
                 language_name=self.guidebook.messages[lang]["language_names"][language],
             )
-            for lang in ("en", "ja-easy")
+            for lang in BILINGUAL
         ]
         return [Reply(texts[0]), Reply(texts[1], (self.consultant_button("en"),))]
 

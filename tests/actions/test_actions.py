@@ -59,7 +59,8 @@ async def test_update_language_sets_and_keeps() -> None:
 
 
 async def test_greet_offers_the_language_menu() -> None:
-    messages, _ = await run(A.ActionGreet(), tracker(slots={"language": "pt"}))
+    t = tracker("oi", language="pt", language_clear=False, slots={"language": "pt"})
+    messages, _ = await run(A.ActionGreet(), t)
     payloads = [b["payload"] for b in messages[-1]["buttons"]]
     assert '/change_language{"language": "ja-easy"}' in payloads
     assert len(payloads) == 9
@@ -322,3 +323,195 @@ async def test_without_a_desk_the_resident_is_told_how_to_reach_the_center() -> 
     messages, _ = await run(A.ActionHumanHandoff(), tracker("talk to a person", "human_handoff"))
     assert not _desk_asks(messages)
     assert "022-275-9990" in texts(messages)
+
+
+# -- an unclear first message never decides the language ----------------------------------
+
+MENU = [f'/change_language{{"language": "{code}"}}' for code in A.ANSWERED]
+
+
+def unclear(text: str, intent: str, detected: str = "und", **parse: Any) -> Tracker:
+    """A first message that says too little: no conversation language, no platform hint."""
+    return tracker(text, intent, language=detected, language_clear=False, **parse)
+
+
+def payloads(messages) -> list[str]:
+    return [b["payload"] for m in messages for b in m.get("buttons") or []]
+
+
+def menu_at_the_end(messages) -> None:
+    """The menu once, on the last message, which says "which language?" in both."""
+    assert [p for p in payloads(messages) if p.startswith("/change_language")] == MENU
+    assert [b["payload"] for b in messages[-1]["buttons"]] == MENU
+    assert messages[-1]["text"] == A.renderer().language_menu(None)[0].text
+
+
+def both(replies_en, replies_easy) -> list[str]:
+    return [r.text for r in replies_en] + [r.text for r in replies_easy]
+
+
+@pytest.mark.parametrize(
+    ("text", "detected"), [("OK", "id"), ("hi", "vi"), ("no", "pt"), ("tax", "tl")]
+)
+async def test_update_language_leaves_an_unclear_first_message_undecided(text, detected) -> None:
+    _, events = await run(A.ActionUpdateLanguage(), unclear(text, "affirm", detected))
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    ("text", "parse", "expected"),
+    [
+        ("OK", {"language": "id", "language_clear": False}, "pt"),  # the hint
+        ("/start", {"language": "en"}, "pt"),  # a command: the hint too
+        ("안녕하세요", {"language": "ko"}, "ko"),  # a clear message beats the hint
+        ("gomi no dashikata", {"language": "ja", "language_romanized": True}, "ja-easy"),
+        ("ゴミの出し方", {"language": "ja", "language_romanized": False}, "ja"),
+    ],
+)
+async def test_update_language_sets_what_the_reply_is_written_in(text, parse, expected) -> None:
+    t = tracker(text, metadata={"language_hint": "pt"}, **parse)
+    _, events = await run(A.ActionUpdateLanguage(), t)
+    assert events == [SlotSet("language", expected)]
+
+
+async def test_a_button_before_any_language_stays_undecided() -> None:
+    t = tracker('/faq{"topic": "taxes"}', "faq", language="tl", language_clear=False)
+    _, events = await run(A.ActionUpdateLanguage(), t)
+    assert events == []
+
+
+async def test_an_unclear_greeting_greets_in_english_and_easy_japanese_with_the_menu() -> None:
+    messages, events = await run(A.ActionGreet(), unclear("hi", "greet", "vi"))
+    assert [m["text"] for m in messages] == both(
+        A.renderer().say("greet", "en"), A.renderer().say("greet", "ja-easy")
+    )
+    assert payloads(messages) == MENU  # once, on the greeting's last bubble
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"), [("OK", "affirm"), ("no", "deny"), ("thanks", "thanks")]
+)
+async def test_unclear_small_talk_in_both_languages_then_the_menu(text, intent) -> None:
+    messages, events = await run(A.ActionSmallTalk(), unclear(text, intent, "id"))
+    assert [m["text"] for m in messages[:-1]] == both(
+        A.renderer().say(intent, "en"), A.renderer().say(intent, "ja-easy")
+    )
+    assert "Indonesian" not in texts(messages)  # never the "not answered yet" notice
+    menu_at_the_end(messages)
+    assert SlotSet("language_notice", "id") not in events
+
+
+async def test_a_sticker_first_in_both_languages_then_the_menu() -> None:
+    t = unclear("", "out_of_scope", input_problem="non_text", metadata={"message_type": "sticker"})
+    messages, _ = await run(A.ActionOutOfScope(), t)
+    assert [m["text"] for m in messages[:-1]] == both(
+        A.renderer().say("non_text", "en"), A.renderer().say("non_text", "ja-easy")
+    )
+    assert "/human_handoff" in payloads(messages)
+    menu_at_the_end(messages)
+
+
+async def test_a_topic_button_before_any_language_answers_in_both_then_the_menu() -> None:
+    t = tracker(
+        '/faq{"topic": "taxes"}',
+        "faq",
+        entities=[{"entity": "topic", "value": "taxes"}],
+        language="en",
+    )
+    messages, events = await run(A.ActionAnswerFaq(), t)
+    assert [m["text"] for m in messages[:-1]] == both(
+        A.renderer().answer("taxes", "en"), A.renderer().answer("taxes", "ja-easy")
+    )
+    related = [b.payload for b in A.renderer().answer("taxes", "en")[-1].buttons]
+    assert messages[-2]["buttons"] and [b["payload"] for b in messages[-2]["buttons"]] == related
+    menu_at_the_end(messages)
+    assert events == [SlotSet("topic", "taxes")]
+
+
+async def test_an_unsure_first_message_offers_topics_in_both_then_the_menu(database) -> None:
+    t = unclear("tax?", "faq", "tl", response_selector={"faq": {"ranking": RANKING}})
+    messages, _ = await run(A.ActionAnswerFaq(), t)
+    assert [m["text"] for m in messages[:2]] == both(
+        A.renderer().did_you_mean(["taxes"], "en"), A.renderer().did_you_mean(["taxes"], "ja-easy")
+    )
+    menu_at_the_end(messages)
+
+
+async def test_an_unclear_emergency_gives_110_and_119_first_in_both_languages() -> None:
+    messages, _ = await run(A.ActionEmergency(), unclear("help!!", "emergency", "en"))
+    assert [m["text"] for m in messages[:2]] == both(
+        A.renderer().say("emergency", "en"), A.renderer().say("emergency", "ja-easy")
+    )
+    assert "110" in messages[0]["text"].splitlines()[0] and "119" in messages[1]["text"]
+    menu_at_the_end(messages)
+
+
+async def test_with_a_desk_an_unclear_emergency_asks_the_desk_last_and_offers_no_menu(
+    desk,
+) -> None:
+    messages, _ = await run(A.ActionEmergency(), unclear("!!!", "emergency"))
+    assert "110" in messages[0]["text"] and "110" in messages[1]["text"]
+    assert _desk_asks(messages) == [{"reason": "emergency", "topic": None}]
+    assert messages[-1].get("custom") and not payloads(messages)
+
+
+async def test_with_a_desk_an_undecided_handoff_offers_no_menu(desk) -> None:
+    messages, _ = await run(A.ActionHumanHandoff(), tracker("/human", "human_handoff"))
+    assert _desk_asks(messages) == [{"reason": "command", "topic": None}]
+    assert not payloads(messages)
+
+
+async def test_an_undecided_lang_command_shows_one_menu_in_both_languages() -> None:
+    messages, events = await run(A.ActionChangeLanguage(), tracker("/lang", "change_language"))
+    assert len(messages) == 1
+    assert messages[0]["text"] == "\n".join(
+        A.renderer().message("language_menu", lang) for lang in ("en", "ja-easy")
+    )
+    menu_at_the_end(messages)
+    assert events == []
+
+
+async def test_a_menu_button_before_any_language_answers_in_that_language_alone() -> None:
+    t = tracker(
+        '/change_language{"language": "vi"}',
+        "change_language",
+        entities=[{"entity": "language", "value": "vi"}],
+    )
+    messages, events = await run(A.ActionChangeLanguage(), t)
+    assert [m["text"] for m in messages] == [A.renderer().say("language_changed", "vi")[0].text]
+    assert SlotSet("language", "vi") in events
+
+
+async def test_a_not_yet_answered_language_is_noticed_only_after_a_clear_message() -> None:
+    selector = {"faq": {"response": {"intent_response_key": "faq/taxes", "confidence": 0.9}}}
+    unclear_id = unclear("pajak", "faq", "id", response_selector=selector)
+    messages, events = await run(A.ActionAnswerFaq(), unclear_id)
+    assert "Indonesian" not in texts(messages) and SlotSet("language_notice", "id") not in events
+    clear_id = tracker("pajak", "faq", language="id", response_selector=selector)
+    messages, events = await run(A.ActionAnswerFaq(), clear_id)
+    assert "Indonesian" in messages[0]["text"] and SlotSet("language_notice", "id") in events
+    assert not [p for p in payloads(messages) if p.startswith("/change_language")]
+
+
+async def test_the_hint_answers_an_unclear_first_message_in_one_language_without_menu() -> None:
+    t = unclear("OK", "affirm", "id", metadata={"language_hint": "pt"})
+    messages, _ = await run(A.ActionSmallTalk(), t)
+    assert [m["text"] for m in messages] == [A.renderer().say("affirm", "pt")[0].text]
+
+
+async def test_romanized_japanese_is_answered_in_easy_japanese() -> None:
+    selector = {
+        "faq": {"response": {"intent_response_key": "faq/garbage_disposal", "confidence": 0.9}}
+    }
+    t = tracker(
+        "gomi no dashikata",
+        "faq",
+        language="ja",
+        language_romanized=True,
+        response_selector=selector,
+    )
+    messages, _ = await run(A.ActionAnswerFaq(), t)
+    assert [m["text"] for m in messages] == [
+        r.text for r in A.renderer().answer("garbage_disposal", "ja-easy")
+    ]

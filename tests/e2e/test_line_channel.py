@@ -201,11 +201,12 @@ def test_the_profile_language_counts_only_while_the_conversation_has_none(
 
 
 def test_a_postback_is_a_button_tap(assistant, platforms) -> None:
-    user = new_user()
+    user = new_user()  # no profile language, no message yet: English and Easy Japanese
     event = fakes.line_event(user, kind="postback", data='/faq{"topic": "residence_card"}')
     assert assistant.line(event)[0] == 200
     [call] = platforms.wait_for("message/reply", replyToken=event["replyToken"])
-    assert flat(texts(call)) == expected(MIYAGI.answer("residence_card", "en"))
+    answer = MIYAGI.answer("residence_card", None) + MIYAGI.language_menu(None)
+    assert flat(texts(call)) == expected(answer)
 
 
 def test_unfollow_unknown_group_and_standby_events_are_ignored(assistant, platforms) -> None:
@@ -237,6 +238,7 @@ def test_a_10000_character_message_is_answered_within_lines_limits(assistant, pl
 
 def test_a_failing_reply_is_pushed_instead(assistant, platforms) -> None:
     user = new_user()
+    platforms.profiles[user] = "en"
     platforms.trouble("message/reply", status=500)
     event = fakes.line_event(user, "hello")
     assert assistant.line(event)[0] == 200
