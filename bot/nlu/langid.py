@@ -43,13 +43,10 @@ OWN_LATIN = LATIN_CANDIDATES + ("ne",)
 DEVANAGARI_CANDIDATES = ("ne", "hi")
 NGRAM_ORDERS = (1, 2, 3)
 
-# Weights of the Latin-script signals (chosen on the dev splits: bench/tune_langid.py).
-W_NGRAM = 0.5
-W_LINGUA = 1.0
-W_FASTTEXT = 0.3
-W_WORD = 2.4
-W_LETTER = 2.5
-W_ROMAJI = 0.5
+# Weights of the Latin-script signals (chosen on the dev splits: bench/tune_langid.py),
+# one set for messages of up to SHORT_WORDS words and one for longer ones: on a word or
+# two the lexicon and the libraries know more, on a sentence the project's own n-grams.
+SHORT_WORDS = 2
 PROBABILITY_FLOOR = 1e-4
 # Non-Latin letters carry more information than Latin ones when scripts are mixed.
 NON_LATIN_WEIGHT = 2.0
@@ -372,20 +369,25 @@ class LatinSignals:
 class LatinWeights:
     """How much each signal counts (chosen on the dev splits only: bench/tune_langid.py)."""
 
-    own: float = W_NGRAM
-    lingua: float = W_LINGUA
-    fasttext: float = W_FASTTEXT
-    word: float = W_WORD
-    letter: float = W_LETTER
-    romaji: float = W_ROMAJI
+    own: float
+    lingua: float
+    fasttext: float
+    word: float
+    letter: float
+    romaji: float
+
+
+SHORT = LatinWeights(own=0.25, lingua=2.0, fasttext=0.3, word=1.6, letter=2.5, romaji=0.5)
+LONG = LatinWeights(own=1.0, lingua=0.6, fasttext=0.6, word=4.0, letter=2.5, romaji=0.5)
 
 
 def _log_probabilities(probabilities: dict[str, float]) -> dict[str, float]:
     return {k: math.log(max(p, PROBABILITY_FLOOR)) for k, p in probabilities.items()}
 
 
-def decide_latin(s: LatinSignals, w: LatinWeights = LatinWeights()) -> Detection:
+def decide_latin(s: LatinSignals, w: LatinWeights | None = None) -> Detection:
     """The language of a Latin-script message from its signals."""
+    w = w or (SHORT if s.words <= SHORT_WORDS else LONG)
     scores = dict.fromkeys(LATIN_SCORED, 0.0)
     own = _log_softmax({k: 4.0 * v for k, v in s.own.items()}) if s.own else {}
     for weight, table in (
@@ -402,11 +404,9 @@ def decide_latin(s: LatinSignals, w: LatinWeights = LatinWeights()) -> Detection
         for lang in LATIN_SCORED:
             default = average if lang in ROMANIZED else best
             scores[lang] += weight * table.get(lang, default)
-    # In one- or two-word messages (greetings, thanks) the lexicon knows best.
-    w_word = w.word * (2.5 if s.words <= 2 else 1.0)
     for lang in LATIN_SCORED:
         # Romanized Japanese and Nepali words are specific: each counts double.
-        scores[lang] += w_word * s.hits[lang] * (2 if lang in ROMANIZED else 1)
+        scores[lang] += w.word * s.hits[lang] * (2 if lang in ROMANIZED else 1)
     for lang, n in s.special.items():
         scores[lang] += w.letter * n
     scores["ja"] += w.romaji * s.romaji
