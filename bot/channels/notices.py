@@ -8,8 +8,9 @@ Each is a message of guidebook/messages/<lang>.yml (with the center's consultati
 and 110/119 on its last line: the message that could not be answered may be an emergency),
 in the conversation's language: the tracker's `language` slot; when the conversation has
 none (or the tracker store is what fails), the platform's language hint; else the language
-the model detects in the message, when it is clear ("hi" or "ok" are not); else Japanese
-and English together.
+the model detects in the message, when it is clear ("hi" or "ok" are not; clear romanized
+Japanese is answered in Easy Japanese, as the assistant does); else English and Easy
+Japanese together, as the assistant's own replies while no language is decided.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 
 from bot.guidebook import Renderer, load_guidebook
-from bot.languages import ANSWERED
+from bot.languages import ANSWERED, BILINGUAL
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 KEYS = ("failure", "too_many", "busy")
-# When no language is known: the country's language first, then English.
-FALLBACK = ("ja", "en")
+# When no language is known: the same pair as the assistant's undecided replies.
+FALLBACK = BILINGUAL
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +75,11 @@ class Notices:
         if self.agent is None or not text or text.startswith("/") or not self.agent.is_ready():
             return None  # nothing to read, or a command or button payload
         parse = await self.agent.parse_message(message.text)
-        return parse.get("language") if parse.get("language_clear") else None
+        if not parse.get("language_clear"):
+            return None
+        if parse.get("language") == "ja" and parse.get("language_romanized"):
+            return "ja-easy"
+        return parse.get("language")
 
     async def text(self, key: str, message: UserMessage) -> str:
         """The notice `key` for the resident who sent `message`."""
