@@ -6,6 +6,8 @@ Sets (none was used to build or tune the detector; tuning looks at the dev split
   the file name)
 - public text: the held-out split of bench/data/public/ (Tatoeba sentences), as single
   words, word pairs and sentences (bench/public_text.py)
+- the resident questions and public sentences again, written without accents and tone
+  marks (only those it changes), as many residents type
 
 Peers (bench/peers.py): lingua, py3langid, fastText lid.176, langdetect, CLD2, each
 restricted to the project's languages where it can be. Target: the project leads every set
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +26,7 @@ from pathlib import Path
 from bench import peers, public_text
 from bench.tables import pct, table
 from bot.languages import ANSWERED, DETECTED
-from bot.nlu.langid import LanguageIdentifier
+from bot.nlu.langid import LATIN_CANDIDATES, LanguageIdentifier
 from bot.nlu.training_data import read_examples
 
 DATA = Path(__file__).parent / "data"
@@ -54,12 +57,30 @@ def questions(directories: tuple[Path, ...] = QUESTIONS) -> Rows:
     return rows
 
 
+def without_accents(rows: Rows) -> Rows:
+    """The Latin-script rows whose text changes when written without accents and tone
+    marks, as many residents type ("toi muon gia han visa", "como renovo o visto")."""
+    out = []
+    for lang, text in rows:
+        plain = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+        plain = unicodedata.normalize(
+            "NFC", "".join(ch for ch in plain if unicodedata.category(ch) != "Mn")
+        )
+        if lang in LATIN_CANDIDATES and plain != text:
+            out.append((lang, plain))
+    return out
+
+
 def sets(split: str = "heldout") -> dict[str, Rows]:
     public = public_text.build()[split]
+    short = load() if split == "heldout" else load(DATA / "langid_dev.tsv")
+    asked = questions() if split == "heldout" else questions((DATA / "nlu_dev",))
     return {
-        "short resident messages": load() if split == "heldout" else load(DATA / "langid_dev.tsv"),
-        "resident questions": questions() if split == "heldout" else questions((DATA / "nlu_dev",)),
+        "short resident messages": short,
+        "resident questions": asked,
         **{f"public text, {kind}": public[kind] for kind in public_text.KINDS},
+        "without accents: resident questions": without_accents(asked),
+        "without accents: public sentences": without_accents(public["sentences"]),
     }
 
 

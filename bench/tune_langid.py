@@ -21,9 +21,9 @@ from bot.nlu import langid
 from bot.nlu.training_data import read_examples
 
 GRID = {
-    "own": (0.25, 0.5, 1.0),
-    "lingua": (0.6, 1.0, 2.0, 3.0),
-    "fasttext": (0.0, 0.3, 0.6, 1.0),
+    "own": (0.25, 0.5, 1.0, 2.0, 3.0, 4.0),
+    "lingua": (0.15, 0.3, 0.6, 1.0, 2.0),
+    "fasttext": (0.0, 0.15, 0.3, 0.6),
     "word": (1.6, 2.4, 4.0),
     "letter": (2.5,),
     "romaji": (0.5,),

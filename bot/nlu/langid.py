@@ -378,7 +378,7 @@ class LatinWeights:
 
 
 SHORT = LatinWeights(own=0.25, lingua=2.0, fasttext=0.3, word=1.6, letter=2.5, romaji=0.5)
-LONG = LatinWeights(own=1.0, lingua=0.6, fasttext=0.6, word=4.0, letter=2.5, romaji=0.5)
+LONG = LatinWeights(own=2.0, lingua=0.3, fasttext=0.3, word=2.4, letter=2.5, romaji=0.5)
 
 
 def _log_probabilities(probabilities: dict[str, float]) -> dict[str, float]:
