@@ -3,16 +3,18 @@
 Signals, each used where it is strong:
 
 1. Unicode scripts decide most languages outright: Hangul (ko), kana (ja), Thai (th),
-   Myanmar (my), Devanagari (ne, with Hindi told apart and reported as unknown).
-2. Han-only text is Chinese or Japanese: characters and words only one of them uses
-   (`lexicon.py`), then the character n-grams of the project's own training data.
-3. Latin-script text (en, pt, tl, vi, id, es, and romanized ja or ne) combines
-   - letters only one candidate writes (Vietnamese tone marks, ç/ã, ñ),
+   Myanmar (my), Devanagari (ne; Hindi is told apart by its grammar words and langdetect's
+   profiles, scored exhaustively so that no seed is needed, and reported as unknown).
+2. Han-only text is Chinese or Japanese: characters only one of them writes (the national
+   character sets, `lexicon.py`), Chinese function characters, words of one of them
+   (`lexicon.py`, then jieba's dictionary against unidic-lite's); the rest is Japanese.
+3. Latin-script text (en, pt, tl, vi, id, es, and romanized ja or ne) adds up, per
+   candidate (`decide_latin`, with weights for short and for longer messages):
+   - lingua's and fastText's probabilities (`signals.py`),
+   - character n-gram naive Bayes learnt from the project's training data,
    - a lexicon of function words, greetings and thanks,
-   - character n-gram naive Bayes learnt from the project's training data, and
-   - langdetect's own n-gram profiles restricted to the candidates. They are scored
-     exhaustively instead of by langdetect's random sampling, so the answer needs no
-     seed: the same text always gives the same language.
+   - letters only one candidate writes (Vietnamese tone marks, ç/ã, ñ), and
+   - for romanized Japanese, whether each word can be spelt in Hepburn syllables.
 
 `LanguageIdentifier.train` learns the n-gram model from (language, text) pairs; the
 Rasa component in `language_detector.py` feeds it the NLU training data.
@@ -219,12 +221,12 @@ class NgramModel:
 
 @lru_cache(maxsize=1)
 def _profile_model() -> NgramModel:
-    """langdetect's shipped n-gram profiles of the Latin and Devanagari candidates."""
+    """langdetect's shipped n-gram profiles of the Devanagari candidates."""
     import langdetect
 
     directory = Path(langdetect.__file__).parent / "profiles"
     counts: dict[str, dict[str, int]] = {}
-    for lang in LATIN_CANDIDATES + DEVANAGARI_CANDIDATES:
+    for lang in DEVANAGARI_CANDIDATES:
         profile = json.loads((directory / lang).read_text(encoding="utf-8"))
         counts[lang] = {g.lower(): int(k) for g, k in profile["freq"].items()}
     return NgramModel(counts)
