@@ -187,11 +187,11 @@ async def test_when_the_assistant_fails_the_resident_gets_the_apology_in_their_l
     channel._on_new_message = failing
     await channel.handle(_job(4301, "xin chao", hint="vi"))
     channel._on_new_message = silent
-    await channel.handle(_job(4302, "???"))  # no hint, no agent: Japanese and English
+    await channel.handle(_job(4302, "???"))  # no hint, no agent: English and Easy Japanese
     await channel.courier.close(channel.api.close())
     assert _texts_to(platforms, 4301) == [renderer().message("failure", "vi")]
     assert _texts_to(platforms, 4302) == [
-        renderer().message("failure", "ja") + "\n\n" + renderer().message("failure", "en")
+        renderer().message("failure", "en") + "\n\n" + renderer().message("failure", "ja-easy")
     ]
     assert "110" in _texts_to(platforms, 4301)[0] and "119" in _texts_to(platforms, 4301)[0]
     assert channel.counts["failed"] == 2
