@@ -144,6 +144,13 @@ def _dictionaries():
     return jieba.dt.FREQ, jieba.cut, fugashi.Tagger()
 
 
+def load_models() -> None:
+    """Load lingua, fastText and the two dictionaries now (when the model loads), not on a
+    resident's first message."""
+    signals.load(LATIN_CANDIDATES)
+    _dictionaries()
+
+
 def japanese_word(text: str) -> bool:
     """unidic-lite reads `text` as one known word, or as a compound of known nouns
     (所得税, 国民健康保険)."""

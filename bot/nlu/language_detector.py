@@ -20,8 +20,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from bot.languages import DETECTED
-from bot.nlu import READ_CHARACTERS, signals
-from bot.nlu.langid import LATIN_CANDIDATES, LanguageIdentifier
+from bot.nlu import READ_CHARACTERS
+from bot.nlu.langid import LanguageIdentifier, load_models
 
 LANGUAGE = "language"
 LANGUAGE_CONFIDENCE = "language_confidence"
@@ -57,8 +57,7 @@ class LanguageDetector(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.identifier = identifier or LanguageIdentifier()
-        # lingua and fastText load their models now, not on a resident's first message.
-        signals.load(LATIN_CANDIDATES)
+        load_models()
 
     @classmethod
     def create(
