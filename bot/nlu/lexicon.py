@@ -157,6 +157,15 @@ LATIN_WORDS: dict[str, set[str]] = {
     ),
 }
 
+# Words that Portuguese and Spanish both write ("que", "no", "para", "como", "se"): they
+# tell neither apart, so neither list keeps them.
+PT_ES_SHARED = set(
+    "o como para perdi seguro socorro porque que está esta aqui da dos das no nos mas"
+    " consigo queria saber empresa pagar médico medico tu se vivo".split()
+)
+for _lang in ("pt", "es"):
+    LATIN_WORDS[_lang] -= PT_ES_SHARED
+
 # Words every community writes: they never make a message clear.
 UNIVERSAL_WORDS = set(
     "ok okay okey oke k kk visa card hello hi hey test bye thanks thank you yes no help sos covid line"
