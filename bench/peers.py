@@ -19,7 +19,7 @@ Peer = Callable[[str], str]
 def _ours(code: str) -> str:
     """A library's code in the project's terms (zh-Hant -> zh, fil -> tl, jw -> und)."""
     base = code.lower().replace("_", "-").split("-")[0]
-    base = {"fil": "tl", "zh": "zh", "in": "id"}.get(base, base)
+    base = {"fil": "tl", "in": "id"}.get(base, base)
     return base if base in DETECTED else UNKNOWN
 
 
@@ -92,11 +92,11 @@ def cld2() -> Peer:
 
 def langdetect() -> Peer:
     """langdetect, seeded for repeatability: the most probable of the project's languages."""
-    from langdetect import DetectorFactory
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
     from langdetect.lang_detect_exception import LangDetectException
 
     factory = DetectorFactory()
-    factory.load_profile(__import__("langdetect").detector_factory.PROFILES_DIRECTORY)
+    factory.load_profile(PROFILES_DIRECTORY)
     factory.seed = 0
 
     def run(text: str) -> str:
