@@ -7,7 +7,9 @@ Signals, each used where it is strong:
    profiles, scored exhaustively so that no seed is needed, and reported as unknown).
 2. Han-only text is Chinese or Japanese: characters only one of them writes (the national
    character sets, `lexicon.py`), Chinese function characters, words of one of them
-   (`lexicon.py`, then jieba's dictionary against unidic-lite's); the rest is Japanese.
+   (`lexicon.py`), then how often each language writes the words (wordfreq, `signals.py`),
+   with the Japanese terms of the project's training data kept Japanese; the rest is
+   Japanese.
 3. Latin-script text (en, pt, tl, vi, id, es, and romanized ja or ne) adds up, per
    candidate (`decide_latin`, with weights for short and for longer messages):
    - lingua's and fastText's probabilities (`signals.py`),
@@ -52,6 +54,14 @@ SHORT_WORDS = 2
 PROBABILITY_FLOOR = 1e-4
 # Non-Latin letters carry more information than Latin ones when scripts are mixed.
 NON_LATIN_WEIGHT = 2.0
+# Han-only text is Chinese when Chinese writes a run at least this many times as often as
+# Japanese (wordfreq; chosen on the dev splits): 去, 想, 時候, 電視 are Chinese; 学校, 水,
+# 中国, 住民票 are written by both and stay Japanese. Only far above it is the message
+# clear enough to switch a conversation (医院 and 北京 are Japanese too). A word Japanese
+# never showed counts as written this often.
+CHINESE_USAGE_RATIO = 30.0
+CHINESE_CLEAR_RATIO = 200.0
+JAPANESE_FREQUENCY_FLOOR = 1e-8
 
 # A word that Hepburn romanization can spell: syllables of an optional consonant (doubled,
 # or with y) and a vowel, or a syllabic n. Nearly every word of romanized Japanese is one;
@@ -72,14 +82,7 @@ _URL = re.compile(
 _WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)?")
 
 
-def _alternation(words: Iterable[str]) -> re.Pattern:
-    """Matches the words without overlaps, longest first (区役所 once, not also 役所)."""
-    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
-
-
 _ZH_CHARS = lexicon.ZH_ONLY | lexicon.ZH_FUNCTION
-_ZH_WORDS = _alternation(lexicon.ZH_WORDS)
-_JA_WORDS = _alternation(lexicon.JA_WORDS)
 
 
 @dataclass(frozen=True)
@@ -132,47 +135,59 @@ _HAN_RUN = regex.compile(r"\p{Han}+")
 
 
 @lru_cache(maxsize=1)
-def _dictionaries():
-    """jieba's Chinese dictionary (word -> frequency) and a fugashi tagger on unidic-lite."""
-    import logging
-
+def _tagger():
+    """fugashi on unidic-lite, to cut Japanese as wordfreq's Japanese lists are cut."""
     import fugashi
-    import jieba
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba.dt.FREQ, jieba.cut, fugashi.Tagger()
+    return fugashi.Tagger()
 
 
 def load_models() -> None:
-    """Load lingua, fastText and the two dictionaries now (when the model loads), not on a
-    resident's first message."""
+    """Load lingua, fastText, the word lists and the tagger now (when the model loads), not
+    on a resident's first message."""
     signals.load(LATIN_CANDIDATES)
-    _dictionaries()
+    _tagger()
 
 
-def japanese_word(text: str) -> bool:
-    """unidic-lite reads `text` as one known word, or as a compound of known nouns
-    (所得税, 国民健康保険)."""
-    tokens = _dictionaries()[2](text)
+# What a Japanese noun compound is made of: 所得+税, 不+注意, 会議+中, 特別+永住+者.
+_COMPOUND = frozenset({"名詞", "代名詞", "形状詞", "接頭辞", "接尾辞"})
+
+
+def japanese_tokens(text: str) -> list[str] | None:
+    """The tokens of `text` if unidic-lite reads it as one known word or as a compound of
+    known nouns (所得税, 国民健康保険); None if Japanese does not write it as a word (口音,
+    車子: fugashi can only cut them into characters)."""
+    tokens = _tagger()(text)
     if not tokens or any(t.is_unk for t in tokens):
-        return False
-    return len(tokens) == 1 or (len(text) >= 3 and all(t.feature.pos1 == "名詞" for t in tokens))
+        return None
+    parts = {t.feature.pos1 for t in tokens}
+    # Two nouns of a character each are how fugashi cuts a word it does not know (口+音);
+    # with a prefix, a suffix or a pronoun they are Japanese (市+内, 何+年).
+    if len(tokens) == 1 or (
+        parts <= _COMPOUND and (len(text) >= 3 or parts & {"代名詞", "接頭辞", "接尾辞"})
+    ):
+        return [t.surface for t in tokens]
+    return None
 
 
 @lru_cache(maxsize=4096)
-def chinese_only_word(run: str) -> bool:
-    """A run of Han characters holds a word that Chinese writes and Japanese does not: in
-    jieba's dictionary, and not a Japanese word (我要, 常常, 可以; not 学校 or 住民票)."""
-    if japanese_word(run):
-        return False
-    frequencies, cut, _ = _dictionaries()
-    if frequencies.get(run, 0) > 0:
-        return True
-    return any(
-        len(w) > 1 and frequencies.get(w, 0) > 0 and not japanese_word(w)
-        for w in cut(run, HMM=False)
-    )
+def chinese_usage(run: str) -> float:
+    """How many times as often Chinese writes a run of Han characters as Japanese does."""
+    japanese = signals.japanese_frequency(run) if japanese_tokens(run) else 0.0
+    return signals.chinese_frequency(run) / max(japanese, JAPANESE_FREQUENCY_FLOOR)
+
+
+@lru_cache(maxsize=4096)
+def chinese_usage_of_run(run: str) -> float:
+    """How many times as often Chinese writes a run of Han characters as Japanese does: the
+    run itself, or, when Japanese does not read the run as one word, the most Chinese of the
+    words that wordfreq's Chinese tokenizer (jieba) cuts it into (我有時看電視: 看, 電視)."""
+    from wordfreq import tokenize
+
+    whole = chinese_usage(run)
+    if japanese_tokens(run) is not None:
+        return whole
+    return max([whole, *(chinese_usage(p) for p in tokenize(run, "zh"))])
 
 
 def _grams(text: str) -> list[str]:
@@ -254,20 +269,44 @@ def _decide(scores: dict[str, float]) -> tuple[str, float]:
 class LanguageIdentifier:
     """Detects the language of a message; see the module docstring for how."""
 
-    def __init__(self, ngrams: NgramModel | None = None):
+    def __init__(
+        self,
+        ngrams: NgramModel | None = None,
+        japanese_terms: Iterable[str] = (),
+        chinese_terms: Iterable[str] = (),
+    ):
         self.ngrams = ngrams or NgramModel({})
+        self.japanese_terms = frozenset(japanese_terms)
+        self.chinese_terms = frozenset(chinese_terms)
 
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]]) -> LanguageIdentifier:
-        """Learn the n-gram model from (language, text) pairs."""
-        return cls(NgramModel.train(examples))
+        """Learn the n-gram model, and the runs of Han characters (two or more) that the
+        Japanese examples write and the Chinese ones do not, and the reverse, from
+        (language, text) pairs."""
+        examples = list(examples)
+        runs: dict[str, set[str]] = defaultdict(set)
+        for lang, text in examples:
+            runs[lang].update(r for r in _HAN_RUN.findall(normalize(text)) if len(r) >= 2)
+        japanese = runs["ja"] | runs["ja-easy"]
+        return cls(
+            NgramModel.train(examples), sorted(japanese - runs["zh"]), sorted(runs["zh"] - japanese)
+        )
 
     def to_dict(self) -> dict:
-        return {"ngram_counts": self.ngrams.counts}
+        return {
+            "ngram_counts": self.ngrams.counts,
+            "japanese_terms": sorted(self.japanese_terms),
+            "chinese_terms": sorted(self.chinese_terms),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> LanguageIdentifier:
-        return cls(NgramModel(data.get("ngram_counts", {})))
+        return cls(
+            NgramModel(data.get("ngram_counts", {})),
+            data.get("japanese_terms", ()),
+            data.get("chinese_terms", ()),
+        )
 
     def detect(self, text: str) -> Detection:
         """The language of `text` alone, with a confidence and whether it is clear."""
@@ -303,23 +342,28 @@ class LanguageIdentifier:
 
     def _chinese_or_japanese(self, norm: str, scripts: Counter) -> Detection:
         hira, kata = scripts["hiragana"], scripts["katakana"]
-        zh = 2.0 * sum(ch in _ZH_CHARS for ch in norm) + 2.0 * len(_ZH_WORDS.findall(norm))
-        # 了 ends Chinese clauses; in Japanese it only follows 完, 終, 修 or 満 (完了, 終了).
-        zh += 2.0 * len(re.findall(r"(?<![完終修満])了", norm))
+        runs = _HAN_RUN.findall(norm)
+        zh = 2.0 * sum(ch in _ZH_CHARS for ch in norm)
+        zh += 2.0 * sum(r in self.chinese_terms for r in runs)
+        # 了 ends Chinese clauses; in Japanese it follows 完, 終, 修 or 満 (完了, 終了) or
+        # starts 了解 ("OK").
+        zh += 2.0 * len(re.findall(r"(?<![完終修満])了(?!解)", norm))
         # Katakana loanwords appear in Chinese messages too; hiragana almost never does.
         ja = 2.0 * hira + (1.0 if hira else 0.3) * kata
         ja += 1.5 * sum(ch in lexicon.JA_ONLY for ch in norm)
-        ja += 2.0 * len(_JA_WORDS.findall(norm))
+        ja += 2.0 * sum(r in self.japanese_terms for r in runs)
         if zh or ja:
             lang = "zh" if zh > ja else "ja"
             margin = abs(zh - ja) / (zh + ja)
             return Detection(lang, 0.5 + 0.5 * margin, margin >= 0.3)
-        # Han only, no telling character: a word of the Chinese dictionary that is no word of
-        # the Japanese one (我要, 常常) is Chinese. What both write stays Japanese: a center in
-        # Japan reads 住民票 or 学校 as Japanese.
-        if any(chinese_only_word(run) for run in _HAN_RUN.findall(norm)):
-            return Detection("zh", 0.7, scripts["han"] >= 2)
-        return Detection("ja", 0.6, scripts["han"] >= 3)
+        # Han only, no telling character or term: a run that Chinese writes far more often
+        # than Japanese (我要, 常常, 時候) is Chinese. What both write stays Japanese: a center
+        # in Japan reads 住民票 or 学校 as Japanese.
+        # Between the two (人工客服, 当然) it is Japanese, but not clearly.
+        usage = max((chinese_usage_of_run(r) for r in runs), default=0.0)
+        if usage >= CHINESE_USAGE_RATIO:
+            return Detection("zh", 0.7, scripts["han"] >= 2 and usage >= CHINESE_CLEAR_RATIO)
+        return Detection("ja", 0.6, scripts["han"] >= 3 and usage <= 1.0)
 
     def _nepali(self, norm: str) -> Detection:
         words = _WORD.findall(norm) or norm.split()
@@ -384,6 +428,9 @@ class LatinWeights:
     word: float
     letter: float
     romaji: float
+    # English is the language most residents fall back on, and the likeliest reading of a
+    # Latin word every candidate could write ("data", "banana", "mental").
+    english: float = 0.0
 
 
 SHORT = LatinWeights(own=0.25, lingua=2.0, fasttext=0.3, word=1.6, letter=2.5, romaji=0.5)
@@ -419,6 +466,7 @@ def decide_latin(s: LatinSignals, w: LatinWeights | None = None) -> Detection:
     for lang, n in s.special.items():
         scores[lang] += w.letter * n
     scores["ja"] += w.romaji * s.romaji
+    scores["en"] += w.english
     lang, p = _decide(scores)
     clear = not s.universal_only and p >= 0.7 and (s.letters >= 4 or s.hits[lang] > 0)
     return Detection(lang, p, clear, romanized=lang in ROMANIZED)

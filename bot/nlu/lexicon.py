@@ -52,58 +52,6 @@ ZH_FUNCTION = set(
     "的吗嗎呢么麼吧们們你您她它这這那哪很谁誰啊呀嘛咱是怎没沒给让讓还還啥咋啦喔哦囉欸繳缴"
 )
 
-# Two-character Chinese words (traditional and simplified) made of otherwise shared characters.
-ZH_WORDS = (
-    "謝謝",
-    "谢谢",
-    "請問",
-    "请问",
-    "可以",
-    "沒有",
-    "没有",
-    "知道",
-    "如何办",
-    "怎样",
-    "什么",
-    "什麼",
-    "哪里",
-    "哪裡",
-    "一下",
-    "不是",
-    "不能",
-    "不会",
-    "不會",
-    "我的",
-    "我要",
-    "我想",
-    "多少",
-    "辛苦",
-)
-
-# Japanese words residents write in kanji only (offices, documents) that Chinese does not use.
-JA_WORDS = (
-    "役所",
-    "住民票",
-    "手続",
-    "手当",
-    "届出",
-    "入管",
-    "保険証",
-    "免許",
-    "口座",
-    "携帯",
-    "大家",
-    "家賃",
-    "敷金",
-    "礼金",
-    "病院",
-    "郵便",
-    "区役所",
-    "市役所",
-    "年末調整",
-    "確定申告",
-)
-
 # Latin-script words that belong to one candidate language. Ambiguous words are left out.
 LATIN_WORDS: dict[str, set[str]] = {
     "en": set(

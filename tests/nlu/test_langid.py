@@ -149,12 +149,56 @@ HAN_ONLY = [
     ("学校", "ja"),
     ("電話番号", "ja"),
     ("日本語", "ja"),
+    # Shared characters: how often each language writes the word decides (wordfreq).
+    ("時候", "zh"),  # "time" in Chinese; a rare word for "season" in Japanese
+    ("電視", "zh"),
+    ("我有時看電視", "zh"),
+    ("離開", "zh"),
+    ("記得", "zh"),
+    ("水", "ja"),  # both write it as often: Japanese
+    ("中国", "ja"),
+    ("事情", "ja"),
+    ("了解", "ja"),  # "OK" in Japanese, not Chinese 了
+    ("特別永住者", "ja"),
+    ("不動産屋", "ja"),
 ]
 
 
 @pytest.mark.parametrize(("text", "language"), HAN_ONLY)
 def test_han_only_text(identifier: LanguageIdentifier, text: str, language: str) -> None:
     assert identifier.detect(text).language == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "clear"),
+    [
+        ("離開", "zh", True),  # Japanese never writes it
+        ("去", "zh", False),  # one character is never clear
+        ("住民票", "ja", True),  # Japanese writes it more often than Chinese
+        ("人工客服", "ja", False),  # Chinese writes it more often, but not by far
+    ],
+)
+def test_han_only_clarity(text: str, language: str, clear: bool) -> None:
+    """Only a word one language writes far more often can switch a conversation."""
+    detection = LanguageIdentifier().detect(text)
+    assert (detection.language, detection.clear) == (language, clear)
+
+
+def test_training_terms_keep_their_language() -> None:
+    """A Han term of the Japanese training examples stays Japanese however often Chinese
+    writes it (分別: sorting rubbish; "separately" in Chinese), and the reverse."""
+    untrained = LanguageIdentifier()
+    trained = LanguageIdentifier.train(
+        [("ja", "ゴミの分別を教えて"), ("zh", "我要人工客服"), ("zh", "人工客服")]
+    )
+    assert untrained.detect("分別").language == "zh"
+    assert trained.detect("分別").language == "ja"
+    assert untrained.detect("人工客服").language == "ja"
+    assert trained.detect("人工客服") == trained.detect("人工客服") and trained.detect(
+        "人工客服"
+    ).language == "zh"
+    restored = LanguageIdentifier.from_dict(trained.to_dict())
+    assert restored.detect("分別").language == "ja"
 
 
 def test_han_sets_come_from_the_national_character_sets() -> None:
