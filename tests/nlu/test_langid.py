@@ -126,10 +126,31 @@ def test_normalize_and_scripts() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["gomi no dashikata oshiete", "zairyu kaado wo nakushita", "nenkin wa ikura desu ka"]
+    "text",
+    [
+        "gomi no dashikata oshiete",
+        "zairyu kaado wo nakushita",
+        "nenkin wa ikura desu ka",
+        # One word that only romanized Japanese writes; the libraries read "pt" into it.
+        "arigatou",
+        "sumimasen",
+    ],
 )
 def test_romanized_japanese(identifier: LanguageIdentifier, text: str) -> None:
-    assert identifier.detect(text).language == "ja"
+    detection = identifier.detect(text)
+    assert (detection.language, detection.romanized, detection.clear) == ("ja", True, True)
+
+
+@pytest.mark.parametrize("text", ["dhanyabad", "malai help chahiyo", "tapai lai kasto cha"])
+def test_romanized_nepali(identifier: LanguageIdentifier, text: str) -> None:
+    detection = identifier.detect(text)
+    assert (detection.language, detection.romanized) == ("ne", True)
+
+
+def test_short_romaji_words_others_write_are_not_clear(identifier: LanguageIdentifier) -> None:
+    """ "dame" is Japanese and Spanish: it may lean either way but never decides."""
+    assert not identifier.detect("dame").clear
+    assert identifier.detect("dame la cuenta").language == "es"
 
 
 # Han-only text: what only one language writes decides; what both write stays Japanese.
@@ -194,9 +215,10 @@ def test_training_terms_keep_their_language() -> None:
     assert untrained.detect("分別").language == "zh"
     assert trained.detect("分別").language == "ja"
     assert untrained.detect("人工客服").language == "ja"
-    assert trained.detect("人工客服") == trained.detect("人工客服") and trained.detect(
-        "人工客服"
-    ).language == "zh"
+    assert (
+        trained.detect("人工客服") == trained.detect("人工客服")
+        and trained.detect("人工客服").language == "zh"
+    )
     restored = LanguageIdentifier.from_dict(trained.to_dict())
     assert restored.detect("分別").language == "ja"
 
@@ -222,3 +244,13 @@ def test_han_sets_come_from_the_national_character_sets() -> None:
 )
 def test_romanized_flag(identifier: LanguageIdentifier, text: str, romanized: bool) -> None:
     assert identifier.detect(text).romanized is romanized
+
+
+def test_word_frequencies_favour_the_language_that_writes_the_words() -> None:
+    from bot.nlu import signals
+    from bot.nlu.langid import LATIN_CANDIDATES
+
+    for text, language in [("obrigado", "pt"), ("salamat po", "tl"), ("gracias", "es")]:
+        scores = signals.word_frequencies(text.split(), LATIN_CANDIDATES)
+        assert max(scores, key=scores.get) == language
+    assert signals.word_frequencies([], LATIN_CANDIDATES) == {}
