@@ -490,5 +490,13 @@ def decide_latin(s: LatinSignals, w: LatinWeights | None = None) -> Detection:
         scores[lang] += w.letter * n
     scores["ja"] += w.romaji * s.romaji
     lang, p = _decide(scores)
-    clear = not s.universal_only and p >= 0.7 and (s.letters >= 4 or s.hits[lang] > 0)
+    # A word or two decide a language only by a word or letter of its own ("obrigado",
+    # "salamat po", "ç"): words that others write too ("cam on", "ko biet", "residence")
+    # lean, but never switch a conversation.
+    own_evidence = s.hits[lang] > 0 or s.special.get(lang, 0) > 0 or s.telling.get(lang, 0) > 0
+    clear = (
+        not s.universal_only
+        and p >= 0.7
+        and (own_evidence or (s.words > SHORT_WORDS and s.letters >= 4))
+    )
     return Detection(lang, p, clear, romanized=lang in ROMANIZED)

@@ -254,3 +254,20 @@ def test_word_frequencies_favour_the_language_that_writes_the_words() -> None:
         scores = signals.word_frequencies(text.split(), LATIN_CANDIDATES)
         assert max(scores, key=scores.get) == language
     assert signals.word_frequencies([], LATIN_CANDIDATES) == {}
+
+
+@pytest.mark.parametrize("text", ["cam on", "residence", "visa renewal", "mental"])
+def test_a_word_or_two_others_write_never_switch(identifier: LanguageIdentifier, text: str) -> None:
+    """Short messages whose words other languages write too lean, but are not clear."""
+    assert not identifier.detect(text).clear
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("obrigado", "pt"), ("salamat po", "tl"), ("terima kasih", "id"), ("cảm ơn", "vi")],
+)
+def test_a_word_of_its_own_is_clear(
+    identifier: LanguageIdentifier, text: str, language: str
+) -> None:
+    detection = identifier.detect(text)
+    assert (detection.language, detection.clear) == (language, True)
