@@ -156,27 +156,24 @@ def load_models() -> None:
 _COMPOUND = frozenset({"名詞", "代名詞", "形状詞", "接頭辞", "接尾辞"})
 
 
-def japanese_tokens(text: str) -> list[str] | None:
-    """The tokens of `text` if unidic-lite reads it as one known word or as a compound of
-    known nouns (所得税, 国民健康保険); None if Japanese does not write it as a word (口音,
-    車子: fugashi can only cut them into characters)."""
+def japanese_word(text: str) -> bool:
+    """unidic-lite reads `text` as one known word or as a compound of known nouns (所得税,
+    国民健康保険); not 口音 or 車子, which fugashi can only cut into characters."""
     tokens = _tagger()(text)
     if not tokens or any(t.is_unk for t in tokens):
-        return None
+        return False
     parts = {t.feature.pos1 for t in tokens}
     # Two nouns of a character each are how fugashi cuts a word it does not know (口+音);
     # with a prefix, a suffix or a pronoun they are Japanese (市+内, 何+年).
-    if len(tokens) == 1 or (
-        parts <= _COMPOUND and (len(text) >= 3 or parts & {"代名詞", "接頭辞", "接尾辞"})
-    ):
-        return [t.surface for t in tokens]
-    return None
+    return len(tokens) == 1 or (
+        parts <= _COMPOUND and (len(text) >= 3 or bool(parts & {"代名詞", "接頭辞", "接尾辞"}))
+    )
 
 
 @lru_cache(maxsize=4096)
 def chinese_usage(run: str) -> float:
     """How many times as often Chinese writes a run of Han characters as Japanese does."""
-    japanese = signals.japanese_frequency(run) if japanese_tokens(run) else 0.0
+    japanese = signals.japanese_frequency(run) if japanese_word(run) else 0.0
     return signals.chinese_frequency(run) / max(japanese, JAPANESE_FREQUENCY_FLOOR)
 
 
@@ -188,7 +185,7 @@ def chinese_usage_of_run(run: str) -> float:
     from wordfreq import tokenize
 
     whole = chinese_usage(run)
-    if japanese_tokens(run) is not None:
+    if japanese_word(run):
         return whole
     return max([whole, *(chinese_usage(p) for p in tokenize(run, "zh"))])
 
@@ -281,6 +278,7 @@ class LanguageIdentifier:
         self.ngrams = ngrams or NgramModel({})
         self.japanese_terms = frozenset(japanese_terms)
         self.chinese_terms = frozenset(chinese_terms)
+        self._terms = self.japanese_terms | self.chinese_terms
 
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]]) -> LanguageIdentifier:
@@ -358,8 +356,7 @@ class LanguageIdentifier:
         # Without hiragana, a run that Chinese writes far more often than Japanese counts
         # for Chinese too (時候, 需要; beside katakana: マイナンバーカード 需要), unless the
         # Japanese training examples write it (分別: sorting rubbish).
-        terms = self.chinese_terms | self.japanese_terms
-        usage = [] if hira else [chinese_usage_of_run(r) for r in runs if r not in terms]
+        usage = [] if hira else [chinese_usage_of_run(r) for r in runs if r not in self._terms]
         most = max(usage, default=0.0)
         by_usage = 2.0 * sum(u >= CHINESE_USAGE_RATIO for u in usage)
         if by_usage and not zh and not ja:
