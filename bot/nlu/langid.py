@@ -7,9 +7,8 @@ Signals, each used where it is strong:
    profiles, scored exhaustively so that no seed is needed, and reported as unknown).
 2. Han-only text is Chinese or Japanese: characters only one of them writes (the national
    character sets, `lexicon.py`), Chinese function characters, words of one of them
-   (`lexicon.py`), then how often each language writes the words (wordfreq, `signals.py`),
-   with the Japanese terms of the project's training data kept Japanese; the rest is
-   Japanese.
+   (the Han terms of the project's Japanese or Chinese training examples), then how often
+   each language writes the words (wordfreq, `signals.py`); the rest is Japanese.
 3. Latin-script text (en, pt, tl, vi, id, es, and romanized ja or ne) adds up, per
    candidate (`decide_latin`, with weights for short and for longer messages):
    - lingua's and fastText's probabilities (`signals.py`),
@@ -488,8 +487,8 @@ def decide_latin(s: LatinSignals, w: LatinWeights | None = None) -> Detection:
     scores["ja"] += w.romaji * s.romaji
     lang, p = _decide(scores)
     # A word or two decide a language only by a word or letter of its own ("obrigado",
-    # "salamat po", "ç"): words that others write too ("cam on", "ko biet", "residence")
-    # lean, but never switch a conversation.
+    # "salamat po", "ç"): words that others write too ("cam on", "residence") lean, but
+    # never switch a conversation.
     own_evidence = s.hits[lang] > 0 or s.special.get(lang, 0) > 0 or s.telling.get(lang, 0) > 0
     clear = (
         not s.universal_only
