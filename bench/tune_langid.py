@@ -1,7 +1,7 @@
 """Chooses the weights of the Latin-script signals (bot/nlu/langid.py) on the dev splits.
 
 `python -m bench.tune_langid` reads the dev sets (bench/data/langid_dev.tsv,
-bench/data/nlu_dev/, the dev split of bench/data/public/) and measures the five peer
+bench/data/nlu_dev/, the dev split of bench/data/public/, the training examples set aside) and measures the five peer
 libraries on them once. Starting from the weights in langid.py, it scores every weight
 setting of GRID for messages of up to SHORT_WORDS words with the longer ones' weights held
 fixed, and then the other way round (ROUNDS times). A setting is scored by its mean accuracy over the (set, language)
@@ -23,7 +23,6 @@ from bench import langid as bench_langid
 from bench import peers
 from bot.languages import ANSWERED, DETECTED
 from bot.nlu import langid
-from bot.nlu.training_data import read_examples
 
 GRID = {
     "own": (0.25, 0.5, 1.0, 2.0, 3.0),
@@ -57,7 +56,7 @@ def collect(identifier: langid.LanguageIdentifier, rows: list[tuple[str, str]]) 
 
 class Tuner:
     def __init__(self) -> None:
-        identifier = langid.LanguageIdentifier.train((e.language, e.text) for e in read_examples())
+        identifier = langid.LanguageIdentifier.train(bench_langid.training_examples("dev"))
         data = bench_langid.sets("dev")
         systems = {name: make() for name, make in peers.PEERS.items()}
         predictions, _ = bench_langid.measure(systems, data)

@@ -20,6 +20,19 @@ def test_public_sets_are_fixed_and_splits_apart() -> None:
         assert {lang for lang, _ in held[kind]} <= set(DETECTED)
 
 
+def test_dev_split_sets_a_fifth_of_the_training_examples_aside() -> None:
+    """On the dev split the project never trains on the examples it is measured on."""
+    everything = bench_langid.training_examples("heldout")
+    kept = bench_langid.training_examples("dev")
+    aside = bench_langid.aside()
+    assert not {t for _, t in kept} & {t for _, t in aside}
+    assert len(kept) + len(aside) == len(everything)
+    assert 0.15 < len(aside) / len(everything) < 0.25
+    assert {lang for lang, _ in aside} <= set(DETECTED)  # ja-easy counts as ja
+    assert "training examples set aside" in bench_langid.sets("dev")
+    assert "training examples set aside" not in bench_langid.sets("heldout")
+
+
 def test_words_and_pairs_belong_to_one_language_only() -> None:
     built = public_text.build()
     for split in public_text.SPLITS:

@@ -36,13 +36,14 @@ from pathlib import Path
 import regex
 
 from bot.languages import UNKNOWN
-from bot.nlu import lexicon, signals
+from bot.nlu import lexicon, romanize, signals
 
 LATIN_CANDIDATES = ("en", "pt", "tl", "vi", "id", "es")
-ROMANIZED = ("ja", "ne")  # written in Latin letters by some
+ROMANIZED = ("ja", "ne", "zh")  # written in Latin letters by some (romaji, pinyin)
 LATIN_SCORED = LATIN_CANDIDATES + ROMANIZED
-# The project's own n-grams know romanized Nepali too (its training data has plenty).
-OWN_LATIN = LATIN_CANDIDATES + ("ne",)
+# The project's own n-grams know romanized Japanese, Nepali and Chinese too
+# (bot/nlu/romanize.py).
+OWN_LATIN = LATIN_SCORED
 DEVANAGARI_CANDIDATES = ("ne", "hi")
 NGRAM_ORDERS = (1, 2, 3)
 
@@ -74,7 +75,8 @@ _ROMAJI_WORD = re.compile(f"(?:{_ROMAJI_SYLLABLE})+")
 # the other Latin candidates (counted on the training data: 97% against about 45%).
 ROMAJI_SPELLABLE, ROMAJI_UNSPELLABLE = 0.77, -2.9
 # A lexicon word of romanized Japanese or Nepali this long is theirs alone (arigatou,
-# dhanyabad, oshiete); shorter ones are also words elsewhere (dame, cha, nani).
+# dhanyabad, oshiete); a shorter one only if no other candidate's word list holds it
+# (doko, but not dame or nani).
 TELLING_LETTERS = 5
 
 _URL = re.compile(
@@ -162,10 +164,18 @@ def japanese_word(text: str) -> bool:
     if not tokens or any(t.is_unk for t in tokens):
         return False
     parts = {t.feature.pos1 for t in tokens}
-    # Two nouns of a character each are how fugashi cuts a word it does not know (口+音);
-    # with a prefix, a suffix or a pronoun they are Japanese (市+内, 何+年).
+    # Nouns (and prefixes inside a word) of a character each are how fugashi cuts what it
+    # does not know (口+音, 房+東+不退+押+金, 有人+在+打+我); a Japanese compound has at most
+    # one (出生+届, 不+動産+屋), and two characters are Japanese only with a prefix, a suffix
+    # or a pronoun (市+内).
+    singles = sum(
+        len(t.surface) == 1 and (t.feature.pos1 == "名詞" or (t.feature.pos1 == "接頭辞" and i))
+        for i, t in enumerate(tokens)
+    )
     return len(tokens) == 1 or (
-        parts <= _COMPOUND and (len(text) >= 3 or bool(parts & {"代名詞", "接頭辞", "接尾辞"}))
+        parts <= _COMPOUND
+        and singles <= 1
+        and (len(text) >= 3 or bool(parts & {"代名詞", "接頭辞", "接尾辞"}))
     )
 
 
@@ -187,6 +197,10 @@ def chinese_usage_of_run(run: str) -> float:
     if japanese_word(run):
         return whole
     return max([whole, *(chinese_usage(p) for p in tokenize(run, "zh"))])
+
+
+def _latin_word(word: str) -> bool:
+    return all(script_of(ch) in ("latin", None) for ch in word)
 
 
 def _grams(text: str) -> list[str]:
@@ -217,9 +231,14 @@ class NgramModel:
 
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]]) -> NgramModel:
+        """Counts of the n-grams of the examples' Latin-script words: the model weighs Latin
+        text only, so the Devanagari of the Nepali examples must not dilute their romanized
+        Nepali ("mero visa sakiyo")."""
         counts: dict[str, Counter] = defaultdict(Counter)
         for lang, text in examples:
-            counts[lang].update(_grams(normalize(text)))
+            latin = [w for w in _WORD.findall(normalize(text)) if _latin_word(w)]
+            if latin:
+                counts[lang].update(_grams(" ".join(latin)))
         return cls({lang: dict(c) for lang, c in counts.items()})
 
     def well_known(self, languages: Iterable[str], min_grams: int = 20000) -> tuple[str, ...]:
@@ -290,7 +309,9 @@ class LanguageIdentifier:
             runs[lang].update(r for r in _HAN_RUN.findall(normalize(text)) if len(r) >= 2)
         japanese = runs["ja"] | runs["ja-easy"]
         return cls(
-            NgramModel.train(examples), sorted(japanese - runs["zh"]), sorted(runs["zh"] - japanese)
+            NgramModel.train(examples + list(romanize.romanized(examples))),
+            sorted(japanese - runs["zh"]),
+            sorted(runs["zh"] - japanese),
         )
 
     def to_dict(self) -> dict:
@@ -325,7 +346,8 @@ class LanguageIdentifier:
             "latin": scripts["latin"],
             "other": scripts["other"],
         }
-        group = max(weighted, key=lambda k: (weighted[k], k))
+        # On a tie the other script wins: "ok的" and "iPhone 16多少钱" are Chinese.
+        group = max(weighted, key=lambda k: (weighted[k], k != "latin", k))
         if group == "hangul":
             return Detection("ko", 1.0, scripts["hangul"] >= 2)
         if group == "thai":
@@ -398,7 +420,9 @@ class LanguageIdentifier:
             hits=hits,
             telling={
                 lang: sum(
-                    len(w) >= TELLING_LETTERS and w in lexicon.LATIN_WORDS[lang] for w in words
+                    w in lexicon.LATIN_WORDS[lang]
+                    and (len(w) >= TELLING_LETTERS or not signals.listed(w, LATIN_CANDIDATES))
+                    for w in words
                 )
                 for lang in ROMANIZED
             },
@@ -428,7 +452,7 @@ class LatinSignals:
     fasttext: dict[str, float]  # probabilities
     frequency: dict[str, float]  # log-likelihood of the words under wordfreq's lists
     hits: dict[str, int]  # lexicon words of each language
-    telling: dict[str, int]  # lexicon words of romanized ja or ne of TELLING_LETTERS or more
+    telling: dict[str, int]  # lexicon words of romanized ja or ne that only they write
     romaji: float  # how much more likely the spelling is under romanized Japanese
     special: dict[str, int]  # letters only that language writes
 
@@ -447,10 +471,10 @@ class LatinWeights:
 
 
 SHORT = LatinWeights(
-    own=0.25, lingua=1.5, fasttext=0.3, word=1.6, letter=2.5, romaji=0.5, frequency=1.5
+    own=0.5, lingua=0.6, fasttext=0.3, word=2.4, letter=2.5, romaji=0.5, frequency=1.0
 )
 LONG = LatinWeights(
-    own=2.0, lingua=0.15, fasttext=0.0, word=2.4, letter=2.5, romaji=0.5, frequency=0.6
+    own=3.0, lingua=0.15, fasttext=0.3, word=2.4, letter=2.5, romaji=0.5, frequency=0.6
 )
 
 
@@ -489,7 +513,10 @@ def decide_latin(s: LatinSignals, w: LatinWeights | None = None) -> Detection:
     # A word or two decide a language only by a word or letter of its own ("obrigado",
     # "salamat po", "ç"): words that others write too ("cam on", "residence") lean, but
     # never switch a conversation.
-    own_evidence = s.hits[lang] > 0 or s.special.get(lang, 0) > 0 or s.telling.get(lang, 0) > 0
+    # A romanized Japanese or Nepali word that other languages write too ("dame") is not one.
+    own_evidence = (
+        s.telling[lang] > 0 if lang in ROMANIZED else s.hits[lang] > 0 or s.special.get(lang, 0) > 0
+    )
     clear = (
         not s.universal_only
         and p >= 0.7

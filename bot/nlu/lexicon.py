@@ -92,7 +92,7 @@ LATIN_WORDS: dict[str, set[str]] = {
         " cho hỏi hoi với voi này nay vâng vang dạ muốn muon cần can thẻ the bị bi mất mat ở"
         " đi di gì gi nhé nhe thì thi".split()
     ),
-    # Romanized Japanese and Nepali: common in chats, and neither script shows it.
+    # Romanized Japanese, Nepali and Chinese: common in chats, and no script shows it.
     "ja": set(
         "desu masu arigatou arigato arigatō onegai onegaishimasu shimasu konnichiwa konnichiha"
         " ohayou ohayo sumimasen gozaimasu nani doko dou kudasai oshiete wakaranai nakushita"
@@ -102,6 +102,11 @@ LATIN_WORDS: dict[str, set[str]] = {
     "ne": set(
         "malai mero garna garne parcha parchha cha chha huncha hunchha kasari kaha kahaa"
         " dhanyabad dhanyawad namaste hajur tapai tapaai gareko bhayo bhaye chahiyo".split()
+    ),
+    # Pinyin without tones: only words no other candidate writes.
+    "zh": set(
+        "xiexie nihao zenme zenmeban shenme weishenme nali nar meiyou keyi duoshao bangmang"
+        " jiuming qianzheng laji wenti dianhua xianzai zhidao".split()
     ),
 }
 

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
+
+from bot.nlu import fold
 
 
 @lru_cache(maxsize=4)
@@ -113,24 +116,49 @@ _UNLISTED = 1e-7
 
 
 @lru_cache(maxsize=1)
-def _latin_frequencies(languages: tuple[str, ...]) -> dict[str, dict[str, float]]:
+def _latin_frequencies(
+    languages: tuple[str, ...],
+) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
+    """Each language's list as written, and as typed without accents or tone marks: the
+    frequency of "giup" is that of every word it folds from (giúp, giụp...) together."""
     from wordfreq import get_frequency_dict
 
-    return {
-        lang: get_frequency_dict(_WORDFREQ_NAMES.get(lang, lang), "small") for lang in languages
-    }
+    out = {}
+    for lang in languages:
+        written = get_frequency_dict(_WORDFREQ_NAMES.get(lang, lang), "small")
+        folded: dict[str, float] = defaultdict(float)
+        for word, frequency in written.items():
+            folded[fold(word)] += frequency
+        out[lang] = (written, dict(folded))
+    return out
 
 
 def word_frequencies(words: Sequence[str], languages: Sequence[str]) -> dict[str, float]:
     """The log-likelihood of the (lower-case) words under each language's frequency list
-    (the "small" lists, which all six Latin candidates have), or {} for no words."""
+    (the "small" lists, which all six Latin candidates have), or {} for no words. A word
+    typed without accents or tone marks ("khong", "nao") is read as any word it could
+    stand for; a word with marks, as written."""
     if not words:
         return {}
     lists = _latin_frequencies(tuple(languages))
+    plain = [fold(w) == w for w in words]
     return {
-        lang: round(sum(math.log(lists[lang].get(w, _UNLISTED)) for w in words), 6)
+        lang: round(
+            sum(
+                math.log(lists[lang][1 if bare else 0].get(w, 0.0) or _UNLISTED)
+                for w, bare in zip(words, plain, strict=True)
+            ),
+            6,
+        )
         for lang in languages
     }
+
+
+def listed(word: str, languages: Sequence[str]) -> bool:
+    """Whether any of the languages' word lists holds the (lower-case) word, accents or not."""
+    lists = _latin_frequencies(tuple(languages))
+    bare = fold(word) == word
+    return any(word in tables[1 if bare else 0] for tables in lists.values())
 
 
 def load(languages: Sequence[str]) -> None:

@@ -23,7 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu import READ_CHARACTERS
+from bot.nlu import READ_CHARACTERS, fold
 from bot.nlu.langid import script_of
 from bot.nlu.language_detector import LANGUAGE
 
@@ -73,12 +73,6 @@ def _chinese() -> Splitter:
         return [Token(w, start) for w, start, _ in jieba.tokenize(text) if w.strip()]
 
     return split
-
-
-def fold(word: str) -> str:
-    """Lower case without accents or tone marks: residents often type "khong" for "không"."""
-    decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
 def _spacy(code: str) -> Splitter:
