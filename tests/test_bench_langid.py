@@ -82,3 +82,20 @@ def test_tuning_trade_off_keeps_only_settings_that_buy_accuracy() -> None:
     # A cell won is worth COST_OF_A_CELL of mean accuracy, no more.
     assert tune_langid._objective((6, 0.97)) > tune_langid._objective((8, 0.97))
     assert tune_langid._objective((2, 0.90)) < tune_langid._objective((8, 0.97))
+
+
+def test_the_bench_measures_the_detector_the_model_ships() -> None:
+    """`make bench` trains the identifier itself; it must be the one inside the model."""
+    import json
+    import tarfile
+    from pathlib import Path
+
+    from bot.nlu.langid import LanguageIdentifier
+
+    model = Path(__file__).parents[1] / "models" / "assistant.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model (make train)")
+    with tarfile.open(model) as archive:
+        member = next(m for m in archive.getmembers() if m.name.endswith("/langid.json"))
+        shipped = json.load(archive.extractfile(member))
+    assert shipped == LanguageIdentifier.train(bench_langid.training_examples()).to_dict()

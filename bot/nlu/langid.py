@@ -474,7 +474,7 @@ SHORT = LatinWeights(
     own=0.5, lingua=0.6, fasttext=0.3, word=2.4, letter=2.5, romaji=0.5, frequency=1.0
 )
 LONG = LatinWeights(
-    own=3.0, lingua=0.15, fasttext=0.3, word=2.4, letter=2.5, romaji=0.5, frequency=0.6
+    own=2.0, lingua=0.15, fasttext=0.3, word=2.4, letter=2.5, romaji=0.5, frequency=0.3
 )
 
 

@@ -8,6 +8,7 @@ carry `metadata: {language: <code>}`; see `langid.py` for how it decides.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -20,7 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from bot.languages import DETECTED
-from bot.nlu import READ_CHARACTERS
+from bot.nlu import READ_CHARACTERS, code_fingerprint
 from bot.nlu.langid import LanguageIdentifier, load_models
 
 LANGUAGE = "language"
@@ -30,16 +31,24 @@ LANGUAGE_ROMANIZED = "language_romanized"
 _MODEL_FILE = "langid.json"
 
 
-def training_language(message: Message) -> str | None:
+def training_language(message: Message, among: Iterable[str] = DETECTED) -> str | None:
     """The language a training example was written in, from its intent block's metadata."""
     metadata = message.get(METADATA) or {}
     lang = (metadata.get(METADATA_INTENT) or {}).get(LANGUAGE)
-    return lang if lang in DETECTED else None
+    return lang if lang in among else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class LanguageDetector(GraphComponent):
     """Detects the language of each message; see bot/nlu/langid.py."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str:
+        """Retrain when the code that shapes what it learns changes (Rasa's cache would not)."""
+        return code_fingerprint(
+            ("bot.nlu.language_detector", "bot.nlu.langid", "bot.nlu.romanize"),
+            ("cutlet", "fugashi", "unidic-lite", "indic-transliteration", "pypinyin", "jieba"),
+        )
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -74,7 +83,8 @@ class LanguageDetector(GraphComponent):
         examples = [
             (lang, m.get(TEXT))
             for m in training_data.training_examples
-            if m.get(TEXT) and (lang := training_language(m))
+            # Easy Japanese too: its Han terms and its romaji are Japanese.
+            if m.get(TEXT) and (lang := training_language(m, (*DETECTED, "ja-easy")))
         ]
         self.identifier = LanguageIdentifier.train(examples)
         with self._model_storage.write_to(self._resource) as directory:

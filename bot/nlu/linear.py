@@ -46,6 +46,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
+from bot.nlu import code_fingerprint
+
 logger = logging.getLogger(__name__)
 
 RESPONSE_SELECTOR = "response_selector"
@@ -100,6 +102,11 @@ class _LinearClassifier(GraphComponent):
     @classmethod
     def required_components(cls) -> list[type]:
         return [Featurizer]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str:
+        """Retrain when the code that shapes what it learns changes (Rasa's cache would not)."""
+        return code_fingerprint(("bot.nlu.linear",), ("scikit-learn",))
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -45,7 +45,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import ANSWERED, AUTONYMS
-from bot.nlu import READ_CHARACTERS
+from bot.nlu import READ_CHARACTERS, code_fingerprint
 from bot.nlu.danger import DangerNet, danger_net
 from bot.nlu.lexicon import LANGUAGE_ALIASES
 from bot.settings import Settings
@@ -116,6 +116,11 @@ def _set_intent(message: Message, name: str, entities: list[dict] | None = None)
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class RuleClassifier(GraphComponent):
     """Decides commands and messages without words; leaves everything else alone."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str:
+        """Retrain when the code that shapes what it learns changes (Rasa's cache would not)."""
+        return code_fingerprint(("bot.nlu.rules", "bot.nlu.danger"), ())
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

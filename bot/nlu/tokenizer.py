@@ -23,7 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu import READ_CHARACTERS, fold
+from bot.nlu import READ_CHARACTERS, code_fingerprint, fold
 from bot.nlu.langid import script_of
 from bot.nlu.language_detector import LANGUAGE
 
@@ -105,6 +105,13 @@ def _fallback_language(text: str) -> str:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class MultilingualTokenizer(Tokenizer):
     """Tokenizes each message with the tokenizer of its detected language."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str:
+        """Retrain when the code that shapes what it learns changes (Rasa's cache would not)."""
+        return code_fingerprint(
+            ("bot.nlu.tokenizer",), ("fugashi", "unidic-lite", "jieba", "spacy")
+        )
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -336,7 +336,13 @@ def test_training_romanizes_japanese_nepali_and_chinese_examples() -> None:
     assert romanize.nepali("फोहोर कुन दिन फाल्ने हो") == "phohor kun din phalne ho"
     assert romanize.nepali("गर्न") == "garna"  # a conjunct keeps its vowel
     assert romanize.chinese("有人在打我") == ["you ren zai da wo", "youren zai da wo"]
-    examples = [("ja", "ゴミの日"), ("ja", "手当"), ("ne", "मलाई"), ("ne", "malai help"), ("en", "hi")]
+    examples = [
+        ("ja", "ゴミの日"),
+        ("ja", "手当"),
+        ("ne", "मलाई"),
+        ("ne", "malai help"),
+        ("en", "hi"),
+    ]
     assert list(romanize.romanized(examples)) == [("ja", "no"), ("ne", "malai")]
     trained = LanguageIdentifier.train([("ja", "ゴミの出し方を教えて"), ("en", "where is it")])
     assert {" wo", "osh", "shi"} <= set(trained.ngrams.counts["ja"])
