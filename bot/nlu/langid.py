@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +54,7 @@ SHORT_WORDS = 2
 PROBABILITY_FLOOR = 1e-4
 # Non-Latin letters carry more information than Latin ones when scripts are mixed.
 NON_LATIN_WEIGHT = 2.0
+COMMUNITY_SCRIPTS = ("hangul", "thai", "myanmar", "devanagari")
 # Han-only text is Chinese when Chinese writes a run at least this many times as often as
 # Japanese (wordfreq; chosen on the dev splits): 去, 想, 時候, 電視 are Chinese; 学校, 水,
 # 中国, 住民票 are written by both and stay Japanese. Only far above it is the message
@@ -336,31 +337,36 @@ class LanguageIdentifier:
         letters = sum(scripts.values())
         if not letters:
             return Detection(UNKNOWN, 0.0, False)
+        # Hangul, Thai, Myanmar and Devanagari are written by their own communities only,
+        # while every community writes Latin letters and quotes Japanese: one letter of
+        # them decides ("my number card 재발급", "city office मा address दर्ता").
+        # Mostly Latin around them, they lean but do not switch a conversation.
+        own = {k: scripts[k] for k in COMMUNITY_SCRIPTS if scripts[k]}
+        if own:
+            group = max(own, key=lambda k: (own[k], k))
+            detection = self._community(group, norm, scripts)
+            if NON_LATIN_WEIGHT * own[group] < scripts["latin"]:
+                detection = replace(detection, clear=False)
+            return detection
         cjk = scripts["han"] + scripts["hiragana"] + scripts["katakana"]
         weighted = {
             "cjk": NON_LATIN_WEIGHT * cjk,
-            "hangul": NON_LATIN_WEIGHT * scripts["hangul"],
-            "thai": NON_LATIN_WEIGHT * scripts["thai"],
-            "myanmar": NON_LATIN_WEIGHT * scripts["myanmar"],
-            "devanagari": NON_LATIN_WEIGHT * scripts["devanagari"],
             "latin": scripts["latin"],
             "other": scripts["other"],
         }
         # On a tie the other script wins: "ok的" and "iPhone 16多少钱" are Chinese.
         group = max(weighted, key=lambda k: (weighted[k], k != "latin", k))
-        if group == "hangul":
-            return Detection("ko", 1.0, scripts["hangul"] >= 2)
-        if group == "thai":
-            return Detection("th", 1.0, scripts["thai"] >= 2)
-        if group == "myanmar":
-            return Detection("my", 1.0, scripts["myanmar"] >= 2)
         if group == "cjk":
             return self._chinese_or_japanese(norm, scripts)
-        if group == "devanagari":
-            return self._nepali(norm)
         if group == "latin":
             return self._latin(norm)
         return Detection(UNKNOWN, 0.0, False)
+
+    def _community(self, group: str, norm: str, scripts: Counter) -> Detection:
+        if group == "devanagari":
+            return self._nepali(norm)
+        lang = {"hangul": "ko", "thai": "th", "myanmar": "my"}[group]
+        return Detection(lang, 1.0, scripts[group] >= 2)
 
     def _chinese_or_japanese(self, norm: str, scripts: Counter) -> Detection:
         hira, kata, han = scripts["hiragana"], scripts["katakana"], scripts["han"]

@@ -347,3 +347,24 @@ def test_training_romanizes_japanese_nepali_and_chinese_examples() -> None:
     trained = LanguageIdentifier.train([("ja", "ゴミの出し方を教えて"), ("en", "where is it")])
     assert {" wo", "osh", "shi"} <= set(trained.ngrams.counts["ja"])
     assert "gom" not in trained.ngrams.counts["ja"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "clear"),
+    [
+        # Hangul, Thai, Myanmar, Devanagari: written by their own communities only; mostly
+        # Latin around them, they lean without switching a conversation.
+        ("my number card 재발급", "ko", False),
+        ("city office मा address दर्ता", "ne", False),
+        ("zairyu card ที่ไหน", "th", True),
+        ("自転車保険 compulsory हो?", "ne", False),
+        ("在留カード 재발급 어디서", "ko", True),
+        ("zairyu カード 재류 card 卡 ??? lost", "ko", False),
+        ("where is the 市役所", "en", True),  # every community quotes Japanese
+    ],
+)
+def test_a_community_script_decides_over_latin_and_quoted_japanese(
+    identifier: LanguageIdentifier, text: str, language: str, clear: bool
+) -> None:
+    detection = identifier.detect(text)
+    assert (detection.language, detection.clear) == (language, clear)
