@@ -5,14 +5,16 @@ Signals, each used where it is strong:
 1. Unicode scripts decide most languages outright: Hangul (ko), kana (ja), Thai (th),
    Myanmar (my), Devanagari (ne; Hindi is told apart by its grammar words and langdetect's
    profiles, scored exhaustively so that no seed is needed, and reported as unknown).
+   Hangul, Thai, Myanmar and Devanagari decide over Latin letters and quoted Japanese.
 2. Han-only text is Chinese or Japanese: characters only one of them writes (the national
    character sets, `lexicon.py`), Chinese function characters, words of one of them
    (the Han terms of the project's Japanese or Chinese training examples), then how often
    each language writes the words (wordfreq, `signals.py`); the rest is Japanese.
-3. Latin-script text (en, pt, tl, vi, id, es, and romanized ja or ne) adds up, per
+3. Latin-script text (en, pt, tl, vi, id, es, and romanized ja, ne or zh) adds up, per
    candidate (`decide_latin`, with weights for short and for longer messages):
-   - lingua's and fastText's probabilities (`signals.py`),
-   - character n-gram naive Bayes learnt from the project's training data,
+   - lingua's and fastText's probabilities, and wordfreq's word frequencies (`signals.py`),
+   - character n-gram naive Bayes learnt from the Latin words of the project's training
+     data and from its Japanese, Nepali and Chinese examples romanized (`romanize.py`),
    - a lexicon of function words, greetings and thanks,
    - letters only one candidate writes (Vietnamese tone marks, ç/ã, ñ), and
    - for romanized Japanese, whether each word can be spelt in Hepburn syllables.
@@ -75,9 +77,9 @@ _ROMAJI_WORD = re.compile(f"(?:{_ROMAJI_SYLLABLE})+")
 # Log-likelihood ratios of a spellable and an unspellable word, romanized Japanese against
 # the other Latin candidates (counted on the training data: 97% against about 45%).
 ROMAJI_SPELLABLE, ROMAJI_UNSPELLABLE = 0.77, -2.9
-# A lexicon word of romanized Japanese or Nepali this long is theirs alone (arigatou,
-# dhanyabad, oshiete); a shorter one only if no other candidate's word list holds it
-# (doko, but not dame or nani).
+# A lexicon word of romanized Japanese, Nepali or Chinese this long is theirs alone
+# (arigatou, dhanyabad, xiexie); a shorter one only if no other candidate's word list holds
+# it (doko, but not dame or nani).
 TELLING_LETTERS = 5
 
 _URL = re.compile(
@@ -94,7 +96,7 @@ _ZH_CHARS = lexicon.ZH_ONLY | lexicon.ZH_FUNCTION
 class Detection:
     """The language of one message, how sure the detector is, whether it is clear, and
     whether it is written in Latin letters although its language has a script of its own
-    (romanized Japanese or Nepali)."""
+    (romanized Japanese, Nepali or Chinese)."""
 
     language: str
     confidence: float
@@ -458,7 +460,7 @@ class LatinSignals:
     fasttext: dict[str, float]  # probabilities
     frequency: dict[str, float]  # log-likelihood of the words under wordfreq's lists
     hits: dict[str, int]  # lexicon words of each language
-    telling: dict[str, int]  # lexicon words of romanized ja or ne that only they write
+    telling: dict[str, int]  # lexicon words of a romanized language that only it writes
     romaji: float  # how much more likely the spelling is under romanized Japanese
     special: dict[str, int]  # letters only that language writes
 
@@ -517,9 +519,9 @@ def decide_latin(s: LatinSignals, w: LatinWeights | None = None) -> Detection:
     scores["ja"] += w.romaji * s.romaji
     lang, p = _decide(scores)
     # A word or two decide a language only by a word or letter of its own ("obrigado",
-    # "salamat po", "ç"): words that others write too ("cam on", "residence") lean, but
-    # never switch a conversation.
-    # A romanized Japanese or Nepali word that other languages write too ("dame") is not one.
+    # "salamat po", "ç"): words that others write too ("residence") lean, but never switch
+    # a conversation. For a romanized language the word must be one only it writes: not
+    # "dame".
     own_evidence = (
         s.telling[lang] > 0 if lang in ROMANIZED else s.hits[lang] > 0 or s.special.get(lang, 0) > 0
     )
