@@ -141,24 +141,23 @@ def word_frequencies(words: Sequence[str], languages: Sequence[str]) -> dict[str
     if not words:
         return {}
     lists = _latin_frequencies(tuple(languages))
-    plain = [fold(w) == w for w in words]
     return {
         lang: round(
-            sum(
-                math.log(lists[lang][1 if bare else 0].get(w, 0.0) or _UNLISTED)
-                for w, bare in zip(words, plain, strict=True)
-            ),
-            6,
+            sum(math.log(_table(lists[lang], w).get(w, 0.0) or _UNLISTED) for w in words), 6
         )
         for lang in languages
     }
 
 
+def _table(tables: tuple[dict[str, float], dict[str, float]], word: str) -> dict[str, float]:
+    """The list a word is looked up in: as written if it carries marks, folded if not."""
+    written, folded = tables
+    return folded if fold(word) == word else written
+
+
 def listed(word: str, languages: Sequence[str]) -> bool:
     """Whether any of the languages' word lists holds the (lower-case) word, accents or not."""
-    lists = _latin_frequencies(tuple(languages))
-    bare = fold(word) == word
-    return any(word in tables[1 if bare else 0] for tables in lists.values())
+    return any(word in _table(t, word) for t in _latin_frequencies(tuple(languages)).values())
 
 
 def load(languages: Sequence[str]) -> None:
