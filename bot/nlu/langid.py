@@ -59,10 +59,14 @@ NON_LATIN_WEIGHT = 2.0
 COMMUNITY_SCRIPTS = ("hangul", "thai", "myanmar", "devanagari")
 # Han-only text is Chinese when Chinese writes a run at least this many times as often as
 # Japanese (wordfreq; chosen on the dev splits): 去, 想, 時候, 電視 are Chinese; 学校, 水,
-# 中国, 住民票 are written by both and stay Japanese. Only far above it is the message
-# clear enough to switch a conversation (医院 and 北京 are Japanese too). A word Japanese
-# never showed counts as written this often.
+# 中国, 住民票 are written by both and stay Japanese. A run that is one word of Chinese's
+# dictionary (jieba) needs less than one that Chinese writes only as a phrase of words,
+# whose frequency wordfreq infers from its parts: 上班, 衣服, 休息 are Chinese, while
+# 出生届 (出生 + 届, "session" in Chinese) stays Japanese. Only far above it is the
+# message clear enough to switch a conversation (医院 and 北京 are Japanese too). A word
+# Japanese never showed counts as written this often.
 CHINESE_USAGE_RATIO = 30.0
+CHINESE_WORD_RATIO = 15.0
 CHINESE_CLEAR_RATIO = 200.0
 JAPANESE_FREQUENCY_FLOOR = 1e-8
 
@@ -169,16 +173,25 @@ def japanese_word(text: str) -> bool:
     parts = {t.feature.pos1 for t in tokens}
     # Nouns (and prefixes inside a word) of a character each are how fugashi cuts what it
     # does not know (口+音, 房+東+不退+押+金, 有人+在+打+我); a Japanese compound has at most
-    # one (出生+届, 不+動産+屋), and two characters are Japanese only with a prefix, a suffix
-    # or a pronoun (市+内).
+    # one (出生+届, 不+動産+屋), and two characters are Japanese only with a prefix, a suffix,
+    # a pronoun or a numeral (市+内, 十+分).
+    # Numerals are nouns of a character too, and Japanese writes them so (一日, 十分, 何時).
     singles = sum(
-        len(t.surface) == 1 and (t.feature.pos1 == "名詞" or (t.feature.pos1 == "接頭辞" and i))
+        len(t.surface) == 1
+        and (
+            (t.feature.pos1 == "名詞" and t.feature.pos2 != "数詞")
+            or (t.feature.pos1 == "接頭辞" and i)
+        )
         for i, t in enumerate(tokens)
     )
     return len(tokens) == 1 or (
         parts <= _COMPOUND
         and singles <= 1
-        and (len(text) >= 3 or bool(parts & {"代名詞", "接頭辞", "接尾辞"}))
+        and (
+            len(text) >= 3
+            or bool(parts & {"代名詞", "接頭辞", "接尾辞"})
+            or any(t.feature.pos2 == "数詞" for t in tokens)
+        )
     )
 
 
@@ -190,16 +203,62 @@ def chinese_usage(run: str) -> float:
 
 
 @lru_cache(maxsize=4096)
-def chinese_usage_of_run(run: str) -> float:
-    """How many times as often Chinese writes a run of Han characters as Japanese does: the
-    run itself, or, when Japanese does not read the run as one word, the most Chinese of the
-    words that wordfreq's Chinese tokenizer (jieba) cuts it into (我有時看電視: 看, 電視)."""
+def chinese_pieces(run: str) -> tuple[str, ...]:
+    """What the usage of a run of Han characters is read from: the run itself, and, when
+    Japanese does not read the run as one word, the words that wordfreq's Chinese tokenizer
+    (jieba) cuts it into (我有時看電視: 看, 電視)."""
     from wordfreq import tokenize
 
-    whole = chinese_usage(run)
-    if japanese_word(run):
-        return whole
-    return max([whole, *(chinese_usage(p) for p in tokenize(run, "zh"))])
+    return (run,) if japanese_word(run) else (run, *tokenize(run, "zh"))
+
+
+@lru_cache(maxsize=4096)
+def chinese_word(piece: str) -> bool:
+    """One word of Chinese's dictionary: jieba does not cut it (上班, 衣服; not 出生届)."""
+    from wordfreq import tokenize
+
+    return tokenize(piece, "zh") == [piece]
+
+
+@lru_cache(maxsize=4096)
+def chinese_usage_of_run(run: str) -> float:
+    """How many times as often Chinese writes a run of Han characters as Japanese does:
+    the most Chinese of its pieces."""
+    return max(chinese_usage(p) for p in chinese_pieces(run))
+
+
+@lru_cache(maxsize=4096)
+def chinese_by_usage(run: str) -> bool:
+    """Chinese writes the run (or one of its pieces) far more often than Japanese does:
+    CHINESE_WORD_RATIO times for a word of Chinese's dictionary, CHINESE_USAGE_RATIO for a
+    phrase."""
+    return any(
+        chinese_usage(p) >= (CHINESE_WORD_RATIO if chinese_word(p) else CHINESE_USAGE_RATIO)
+        for p in chinese_pieces(run)
+    )
+
+
+@lru_cache(maxsize=4096)
+def chinese_letters(run: str) -> int:
+    """The characters of a Han run that mark Chinese (`lexicon.ZH_ONLY`, `ZH_FUNCTION`),
+    except inside a Japanese word: one of two characters or more that unidic and wordfreq's
+    Japanese list know and that Chinese does not write far more often (還付, 旦那, 那覇,
+    是非), and 的 as the suffix
+    of a Japanese noun (一時的, 意図的; not 我的 or 的人)."""
+    if not any(ch in _ZH_CHARS for ch in run):
+        return 0
+    # Read the tokens out first: the tagger reuses them on its next call (chinese_by_usage).
+    tokens = [(t.surface, t.feature.pos1, t.is_unk) for t in _tagger()(run)]
+    count, before = 0, ""
+    for word, pos, unknown in tokens:
+        japanese = not unknown and (
+            (len(word) >= 2 and signals.japanese_listed(word) and not chinese_by_usage(word))
+            or (word == "的" and pos == "接尾辞" and len(before) >= 2)
+        )
+        if not japanese:
+            count += sum(ch in _ZH_CHARS for ch in word)
+        before = word
+    return count
 
 
 def _latin_word(word: str) -> bool:
@@ -373,7 +432,7 @@ class LanguageIdentifier:
     def _chinese_or_japanese(self, norm: str, scripts: Counter) -> Detection:
         hira, kata, han = scripts["hiragana"], scripts["katakana"], scripts["han"]
         runs = _HAN_RUN.findall(norm)
-        zh = 2.0 * sum(ch in _ZH_CHARS for ch in norm)
+        zh = 2.0 * sum(map(chinese_letters, runs))
         # A run of the Chinese training examples that the Japanese ones never write.
         zh += 2.0 * sum(r in self.chinese_terms for r in runs)
         # 了 ends Chinese clauses; in Japanese it follows 完, 終, 修 or 満 (完了, 終了) or
@@ -385,9 +444,9 @@ class LanguageIdentifier:
         # Without hiragana, a run that Chinese writes far more often than Japanese counts
         # for Chinese too (時候, 需要; beside katakana: マイナンバーカード 需要), unless the
         # Japanese training examples write it (分別: sorting rubbish).
-        usage = [] if hira else [chinese_usage_of_run(r) for r in runs if r not in self._terms]
-        most = max(usage, default=0.0)
-        by_usage = 2.0 * sum(u >= CHINESE_USAGE_RATIO for u in usage)
+        usage = [] if hira else [r for r in runs if r not in self._terms]
+        most = max(map(chinese_usage_of_run, usage), default=0.0)
+        by_usage = 2.0 * sum(map(chinese_by_usage, usage))
         if by_usage and not zh and not ja:
             # Han only, and how often the words are written is all there is: only a word
             # Chinese writes far more often still is clear enough to switch a conversation.

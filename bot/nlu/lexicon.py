@@ -47,9 +47,11 @@ JA_ONLY = frozenset(
     {ch for ch in _CJK if japanese_writes(ch) and not chinese_writes(ch)} | set("証浜芸")
 )
 
-# Characters of Chinese grammar that Japanese text does not contain.
+# Characters of Chinese grammar that Japanese text does not contain, or only inside words of
+# its own (旦那, 還付, 是非, 一時的: `langid.chinese_letters`). 誰 is not one: Japanese
+# writes it as often as Chinese does.
 ZH_FUNCTION = set(
-    "的吗嗎呢么麼吧们們你您她它这這那哪很谁誰啊呀嘛咱是怎没沒给让讓还還啥咋啦喔哦囉欸繳缴"
+    "的吗嗎呢么麼吧们們你您她它这這那哪很谁啊呀嘛咱是怎没沒给让讓还還啥咋啦喔哦囉欸繳缴"
 )
 
 # Latin-script words that belong to one candidate language. Ambiguous words are left out.

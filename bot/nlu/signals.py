@@ -90,6 +90,11 @@ def japanese_frequency(word: str) -> float:
     return 1.0 / inverse / JAPANESE_BOUNDARY_FACTOR ** (pieces - 1)
 
 
+def japanese_listed(word: str) -> bool:
+    """Japanese text writes `word` as a word of its own: an entry of wordfreq's list."""
+    return word in _japanese_frequencies()
+
+
 _LONGEST_ENTRY = 8
 JAPANESE_BOUNDARY_FACTOR = 10.0
 

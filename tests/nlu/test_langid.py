@@ -187,6 +187,26 @@ HAN_ONLY = [
     ("転入届提出期限", "ja"),  # a compound of Japanese words, 届 its only single noun
     ("印鑑登録証明書", "ja"),
     ("年金退款", "zh"),  # 退+款: a prefix inside a word and a lone noun, not Japanese
+    ("何日", "ja"),  # numerals are nouns of a character that Japanese writes: 何+日
+    ("十分", "ja"),
+    # A word of Chinese's dictionary needs less than a phrase that Chinese writes.
+    ("上班", "zh"),
+    ("衣服", "zh"),
+    ("休息", "zh"),
+    ("出生届", "ja"),  # 出生 + 届 ("session" in Chinese): a phrase in Chinese, a word here
+    ("婚姻届", "ja"),
+    # Characters of Chinese grammar inside a Japanese word say nothing.
+    ("還付", "ja"),  # tax refund; 還 is "still" in Chinese
+    ("還付金", "ja"),
+    ("旦那", "ja"),
+    ("那覇", "ja"),
+    ("是非", "ja"),
+    ("一時的", "ja"),  # 的 after a Japanese noun
+    ("誰", "ja"),  # both write it as often
+    ("還是", "zh"),
+    ("我的", "zh"),
+    ("的人", "zh"),
+    ("你是誰", "zh"),
     # Scripts tied: the other script decides, not the Latin letters.
     ("ok的", "zh"),
     ("iPhone 16多少钱", "zh"),
@@ -208,6 +228,7 @@ def test_han_only_text(identifier: LanguageIdentifier, text: str, language: str)
         ("住民票", "ja", True),  # Japanese writes it more often than Chinese
         ("当然", "ja", False),  # Chinese writes it more often, but not by far
         ("人工客服", "zh", True),  # fugashi can only cut it into nouns: not Japanese
+        ("還付", "ja", False),  # a Japanese word despite 還; Chinese writes both characters
     ],
 )
 def test_han_only_clarity(text: str, language: str, clear: bool) -> None:
