@@ -58,6 +58,7 @@ from bot.channels.intake import Event, IntakeStore
 from bot.channels.notices import Notices, renderer
 from bot.channels.outbox import OutboxStore
 from bot.conversations import platform_id
+from bot.languages import reply_languages
 from bot.nlu.danger import danger_net
 from bot.operations import METRICS
 from bot.settings import ConfigurationError, DeskSettings, Settings
@@ -874,13 +875,18 @@ class WebhookChannel(InputChannel, Generic[Job]):
 
     async def _ticket(self, message: UserMessage, ask: dict[str, Any]) -> list[Outgoing]:
         """What the resident is told when an action asked the desk for a ticket."""
-        language = (await self.notices.languages(message))[0]
         if LINK.desk is None:  # the action server sees a desk this server does not have
-            return [Outgoing(renderer().message("desk_off", language))]
+            return [Outgoing(await self.notices.text("desk_off", message))]
+        language = await self.notices.conversation_language(message)
         texts = await LINK.open(message, ask, language)
-        language = LINK.desk.open_ticket(message.sender_id).language
-        end = renderer().guidebook.messages[language]["buttons"]["end_consultation"]
-        return [Outgoing(text, (Choice(end, END_PAYLOAD),)) for text in texts]
+        # One text per reply language of the ticket (English and Easy Japanese while the
+        # resident's language is not decided), each with the end button in its language.
+        languages = reply_languages(LINK.desk.open_ticket(message.sender_id).language)
+        buttons = renderer().guidebook.messages
+        return [
+            Outgoing(text, (Choice(buttons[lang]["buttons"]["end_consultation"], END_PAYLOAD),))
+            for text, lang in zip(texts, languages, strict=True)
+        ]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self._on_new_message = on_new_message

@@ -214,7 +214,7 @@ class DeskLink:
         if intent != "emergency":
             return []
         await desk.alert(ticket)
-        return [renderer().message("emergency", ticket.language)]
+        return [desk.resident_text("emergency", ticket)]
 
 
 LINK = DeskLink()

@@ -22,7 +22,7 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 
 from bot.guidebook import Renderer, load_guidebook
-from bot.languages import ANSWERED, BILINGUAL
+from bot.languages import ANSWERED, BILINGUAL, DETECTED, UNKNOWN
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -51,15 +51,27 @@ class Notices:
 
     async def languages(self, message: UserMessage) -> tuple[str, ...]:
         """The conversation's language, or the best guess, or FALLBACK."""
+        language = await self._first(message, ANSWERED)
+        return (language,) if language else FALLBACK
+
+    async def conversation_language(self, message: UserMessage) -> str:
+        """The language a desk ticket is opened in: as `languages`, but a language not
+        answered yet stays itself (the consultants read インドネシア語, the resident is
+        written to in English and Easy Japanese), and with none decided it is UNKNOWN: an
+        unclear "help" does not make the resident English."""
+        return await self._first(message, (*ANSWERED, *DETECTED)) or UNKNOWN
+
+    async def _first(self, message: UserMessage, accepted: tuple[str, ...]) -> str | None:
+        """The first of the slot, the hint and a clear detection that is `accepted`."""
         for guess in (self._slot, self._hint, self._detected):
             try:
                 language = await guess(message)
             except Exception as error:  # noqa: BLE001 - the next guess, then the fallback
                 logger.info("notices: no language from %s (%s)", guess.__name__, error)
                 continue
-            if language in ANSWERED:
-                return (language,)
-        return FALLBACK
+            if language in accepted:
+                return language
+        return None
 
     async def _slot(self, message: UserMessage) -> str | None:
         if self.agent is None or self.agent.tracker_store is None:

@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.base import read_json, same_secret
-from bot.channels.notices import Notices, renderer
+from bot.channels.notices import Notices
 from bot.conversations import conversation_id
 from bot.operations import METRICS
 from bot.settings import LineSettings, Settings, TelegramSettings
@@ -156,9 +156,8 @@ class RestInput(InputChannel):
             if any(isinstance((m.get("custom") or {}).get("desk"), dict) for m in messages):
                 # a REST client cannot be reached later: no ticket, how to reach a person
                 self.notices.app = request.app
-                language = (await self.notices.languages(user_message))[0]
                 messages = [m for m in messages if not (m.get("custom") or {}).get("desk")]
-                messages.append({"text": renderer().message("desk_off", language)})
+                messages.append({"text": await self.notices.text("desk_off", user_message)})
             failed = trouble is not None or not messages
             if failed:
                 self.failed += 1

@@ -34,6 +34,7 @@ from bot.desk.commands import Command, CommandError, parse
 from bot.desk.hours import JAPAN, OpeningHours
 from bot.desk.tickets import CLOSED, WAITING, Media, Ticket, TicketStore, now
 from bot.guidebook import Button, Renderer
+from bot.languages import UNKNOWN, reply_languages
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,10 @@ class Desk:
         return self.opened_texts(ticket, at)
 
     def opened_texts(self, ticket: Ticket, at: dt.datetime) -> list[str]:
-        lang = ticket.language
+        """What the resident is told of their ticket: one text per reply language."""
+        return [self._opened_text(ticket, at, lang) for lang in reply_languages(ticket.language)]
+
+    def _opened_text(self, ticket: Ticket, at: dt.datetime, lang: str) -> str:
         texts = [self.renderer.message("desk_opened", lang, ticket=str(ticket.number))]
         is_open = self.hours.is_open(at.replace(tzinfo=dt.timezone.utc))
         if is_open is None:
@@ -239,7 +243,7 @@ class Desk:
             line = NATIONAL_LINES.get((ticket.topic or "").removeprefix("faq/"))
             if line:
                 texts.append(self.renderer.message(line, lang))
-        return ["\n".join(texts)]
+        return "\n".join(texts)
 
     async def relay(
         self,
@@ -398,7 +402,7 @@ class Desk:
             return f"#{ticket.number} は終了しているため、送れません。"
         if ticket.status == WAITING:
             self.store.take(ticket.number, consultant or "（名前不明の相談員）", self.clock())
-        signed = self.renderer.message("desk_consultant", ticket.language)
+        signed = self.resident_text("desk_consultant", ticket, sep="\n")
         signed += "\n" + text if text else ""
         attachment = self.attachment(media, ticket) if media else None
         kind = attachment.kind if attachment else "text"
@@ -425,7 +429,7 @@ class Desk:
         key = "desk_ended_by_resident" if by_resident else "desk_closed"
         await self.residents(
             ticket.conversation,
-            [self.renderer.message(key, ticket.language, ticket=str(ticket.number))],
+            [self.resident_text(key, ticket)],
             None,
         )
         return f"#{ticket.number} を終了しました。アシスタントが応答を再開します。"
@@ -482,9 +486,7 @@ class Desk:
             await self.announce(ticket, [])
             if any(m.kind == "reminder" for m in self.store.messages(ticket.number)):
                 continue
-            text = self.renderer.message(
-                "desk_still_waiting", ticket.language, ticket=str(ticket.number)
-            )
+            text = self.resident_text("desk_still_waiting", ticket)
             delivered = await self.residents(ticket.conversation, [text], None)
             self.store.add_message(
                 ticket.number, "assistant", text, kind="reminder", delivered=delivered, at=at
@@ -500,7 +502,17 @@ class Desk:
         topic = (topic or "").removeprefix("faq/")
         return self.renderer.guidebook.answers["ja"].get(topic, {}).get("title", topic)
 
+    def resident_text(self, key: str, ticket: Ticket, sep: str = "\n\n") -> str:
+        """A message of the guidebook to the ticket's resident, in the ticket's language, or
+        in English and Easy Japanese while it is not decided or not answered yet."""
+        return sep.join(
+            self.renderer.message(key, lang, ticket=str(ticket.number))
+            for lang in reply_languages(ticket.language)
+        )
+
     def _language_ja(self, code: str) -> str:
+        if code == UNKNOWN:
+            return "未定（英語とやさしい日本語で案内）"
         return self.renderer.guidebook.messages["ja"]["language_names"].get(code, code)
 
 

@@ -12,6 +12,7 @@ from bot.desk.desk import Attachment, Button, Desk, GroupMessage, Turn
 from bot.desk.hours import OpeningHours
 from bot.desk.tickets import Media, TicketStore
 from bot.guidebook import Renderer, load_guidebook
+from bot.languages import UNKNOWN
 from bot.settings import ROOT
 from bot.state import upgrade
 
@@ -186,6 +187,46 @@ async def test_commands_take_queue_reply_close(tmp_path) -> None:
     late = await desk.from_consultant(GroupMessage("line", "佐藤", f"/reply {one} one more"))
     assert "終了" in late
     assert "ありません" in await desk.from_consultant(GroupMessage("line", "x", "/take 999"))
+
+
+async def test_a_resident_whose_language_is_not_decided_is_written_to_in_english_and_easy_japanese(
+    tmp_path,
+) -> None:
+    """An unclear "help" opens a ticket in no language: the consultants read that it is not
+    decided, and the resident reads every desk text in English and in Easy Japanese."""
+    desk, rooms, residents, _ = make(tmp_path)
+    told = await desk.open("telegram:7", language=UNKNOWN, topic=None, reason="handoff")
+    ticket = desk.open_ticket("telegram:7")
+    number = str(ticket.number)
+    assert told == [
+        "\n".join(
+            (
+                desk.renderer.message("desk_opened", lang, ticket=number),
+                desk.renderer.message("desk_hours_unknown", lang),
+            )
+        )
+        for lang in ("en", "ja-easy")
+    ]
+    [(card, _)] = rooms[1].posts
+    assert "言語: 未定" in card
+    await desk.from_consultant(GroupMessage("line", "佐藤", f"/reply {number} Hello / こんにちは"))
+    signed = "\n".join(desk.renderer.message("desk_consultant", lang) for lang in ("en", "ja-easy"))
+    assert residents.sent[-1] == ("telegram:7", signed + "\nHello / こんにちは")
+    await desk.from_consultant(GroupMessage("line", "佐藤", f"/close {number}"))
+    assert residents.sent[-1] == (
+        "telegram:7",
+        "\n\n".join(
+            desk.renderer.message("desk_closed", lang, ticket=number) for lang in ("en", "ja-easy")
+        ),
+    )
+
+
+async def test_a_language_not_answered_yet_is_named_to_the_consultants(tmp_path) -> None:
+    desk, rooms, _, _ = make(tmp_path)
+    told = await desk.open("line:Uid", language="id", topic=None, reason="handoff")
+    assert len(told) == 2  # English and Easy Japanese: Indonesian is not answered yet
+    [(card, _)] = rooms[0].posts
+    assert "言語: インドネシア語" in card
 
 
 async def test_consultants_talk_among_themselves_and_get_usage_for_half_commands(tmp_path) -> None:

@@ -128,6 +128,33 @@ def test_a_telegram_resident_is_served_from_the_consultants_group(desk, platform
     assert answer and answer[0] == renderer().message("thanks", "en")
 
 
+def test_a_resident_with_no_language_yet_gets_the_desk_in_english_and_easy_japanese(
+    desk, platforms
+) -> None:
+    """No language hint and nothing clear said: the ticket is in no language. The resident
+    reads it in English and Easy Japanese, each with its end button; the card says so."""
+    chat = next(_chats)
+    cards = len(to_chat(platforms, GROUP))
+    before = len(to_chat(platforms, chat))
+    update = fakes.telegram_message(chat, "/human", language_code=None)
+    assert desk.telegram(update)[0] == 200
+    handled(desk)
+    calls = to_chat(platforms, chat)[before:]
+    assert len(calls) == 2
+    number = int(calls[0].body["text"].split("#")[1].split()[0].rstrip(".。"))
+    for call, language in zip(calls, ("en", "ja-easy"), strict=True):
+        assert call.body["text"].startswith(
+            renderer().message("desk_opened", language, ticket=str(number))
+        )
+        [[button]] = call.body["reply_markup"]["inline_keyboard"]
+        assert button["text"] == (
+            renderer().guidebook.messages[language]["buttons"]["end_consultation"]
+        )
+    [card] = to_chat(platforms, GROUP)[cards:]
+    assert "言語: 未定" in card.body["text"]
+    consultant_says(desk, platforms, f"/close {number}")
+
+
 def test_a_line_resident_is_served_from_the_telegram_group(desk, platforms) -> None:
     user = f"U{next(_users):032x}"
     platforms.profiles[user] = "en-US"  # LINE shares the app's language
