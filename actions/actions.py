@@ -11,10 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.language import reply_language
 from bot.guidebook import Renderer, Reply, load_guidebook
 from bot.guidebook.render import LANGUAGE_PAYLOAD
-from bot.languages import ANSWERED, NOT_YET_ANSWERED
+from bot.languages import ANSWERED, NOT_YET_ANSWERED, reply_language
 from bot.settings import DeskSettings, Settings
 from bot.unanswered import log_for
 

@@ -33,6 +33,7 @@ from bot.conversations import platform_id
 from bot.desk.desk import Attachment, Desk, Turn
 from bot.desk.hours import OpeningHours
 from bot.desk.tickets import Media, TicketStore
+from bot.languages import UNKNOWN, reply_language
 from bot.settings import DeskSettings, Settings
 
 logger = logging.getLogger(__name__)
@@ -210,6 +211,12 @@ class DeskLink:
         tracker = await self.tracker(conversation)
         if tracker is not None and not tracker.is_paused():  # a new session lifted it
             await self.set_paused(conversation, True)
+        if tracker is not None and ticket.language == UNKNOWN:
+            # Opened before the language was decided: a clear message decides it now (the
+            # paused conversation runs no action that would set the slot).
+            learnt = reply_language(None, tracker.latest_message.parse_data)
+            if learnt:
+                ticket = await desk.learn_language(ticket, learnt)
         intent = ((tracker.latest_message.intent if tracker else None) or {}).get("name")
         if intent != "emergency":
             return []

@@ -28,7 +28,7 @@ uploaded to the Telegram group, or shown in the LINE group from this server
 addresses only; the token is unguessable).
 
 The resident's LINE profile language is sent as `metadata.language_hint`; the assistant
-uses it only while the conversation has no language yet (actions/language.py).
+uses it only while the conversation has no language yet (`bot.languages.next_language`).
 Configuration comes from the environment only (bot.settings.LineSettings).
 
 Events are read from LINE's documented JSON, not through the SDK's webhook models: those

@@ -22,7 +22,7 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 
 from bot.guidebook import Renderer, load_guidebook
-from bot.languages import ANSWERED, BILINGUAL, DETECTED, UNKNOWN
+from bot.languages import ANSWERED, BILINGUAL, DETECTED, UNKNOWN, reply_language
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -87,11 +87,7 @@ class Notices:
         if self.agent is None or not text or text.startswith("/") or not self.agent.is_ready():
             return None  # nothing to read, or a command or button payload
         parse = await self.agent.parse_message(message.text)
-        if not parse.get("language_clear"):
-            return None
-        if parse.get("language") == "ja" and parse.get("language_romanized"):
-            return "ja-easy"
-        return parse.get("language")
+        return reply_language(None, parse)  # clear romaji is Easy Japanese, as in the actions
 
     async def text(self, key: str, message: UserMessage) -> str:
         """The notice `key` for the resident who sent `message`."""

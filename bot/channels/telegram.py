@@ -29,7 +29,7 @@ photo or file in the Telegram group, as a reply to a card or relay, in the ticke
 topic or captioned `/reply <n>`, reaches the resident the same way.
 
 The user's Telegram `language_code` is sent as `metadata.language_hint`; the assistant
-uses it only while the conversation has no language yet (actions/language.py).
+uses it only while the conversation has no language yet (`bot.languages.next_language`).
 Configuration comes from the environment only (bot.settings.TelegramSettings).
 
 `make telegram-webhook` runs this module to register the webhook URL and secret:

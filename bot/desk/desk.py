@@ -289,6 +289,14 @@ class Desk:
             return None
         return Attachment(media, ticket.number, self.fetch, self.store)
 
+    async def learn_language(self, ticket: Ticket, language: str) -> Ticket:
+        """The resident of a ticket opened in no language wrote clearly in `language`: the
+        desk writes to them in it from now on, and the rooms are told."""
+        self.store.set_language(ticket.number, language)
+        text = f"#{ticket.number} 言語: {self._language_ja(language)}（相談者のメッセージから判明）"
+        await self._tell_rooms(ticket, text)
+        return self.store.get(ticket.number)
+
     async def alert(self, ticket: Ticket) -> None:
         """The resident's last message reads as danger now: the ticket becomes urgent, and
         every room is told (the resident already has 110/119)."""
@@ -301,6 +309,10 @@ class Desk:
             reason="emergency",
         )
         text = f"#{ticket.number} 🚨 緊急（危険の可能性）: 相談者に110/119を案内しました。至急確認してください。"
+        await self._tell_rooms(ticket, text)
+
+    async def _tell_rooms(self, ticket: Ticket, text: str) -> None:
+        """A line about the ticket in every room (in its forum topic on Telegram)."""
         for room in self.rooms.values():
             posted = await room.post(text, thread=await self._thread(room, ticket))
             if posted:

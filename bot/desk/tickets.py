@@ -245,6 +245,11 @@ class TicketStore:
             )
         return result.rowcount == 1
 
+    def set_language(self, number: int, language: str) -> None:
+        """The resident's language, learnt after the ticket opened without one."""
+        with self.engine.begin() as db:
+            db.execute(tickets.update().where(tickets.c.id == number).values(language=language))
+
     def set_thread(self, number: int, thread: int) -> None:
         """The Telegram forum topic of the ticket."""
         with self.engine.begin() as db:

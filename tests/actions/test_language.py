@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.language import next_language, reply_language
+from bot.languages import next_language, reply_language
 
 
 @pytest.mark.parametrize(

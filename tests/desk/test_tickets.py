@@ -55,6 +55,13 @@ def test_a_resident_has_one_open_ticket_and_a_new_one_after_closing(store) -> No
     assert created and new.number > other.number
 
 
+def test_a_ticket_opened_in_no_language_learns_it(store) -> None:
+    ticket, _ = _open(store, "line:Uund", language="und")
+    store.set_language(ticket.number, "vi")
+    assert store.get(ticket.number).language == "vi"
+    assert store.open_for("line:Uund").language == "vi"
+
+
 def test_an_emergency_raises_an_open_tickets_priority(store) -> None:
     ticket, _ = _open(store, "telegram:7", priority="normal")
     raised, created = _open(store, "telegram:7", priority="urgent", reason="emergency")

@@ -147,12 +147,27 @@ def test_a_resident_with_no_language_yet_gets_the_desk_in_english_and_easy_japan
             renderer().message("desk_opened", language, ticket=str(number))
         )
         [[button]] = call.body["reply_markup"]["inline_keyboard"]
-        assert button["text"] == (
-            renderer().guidebook.messages[language]["buttons"]["end_consultation"]
+        assert (
+            button["text"]
+            == (renderer().guidebook.messages[language]["buttons"]["end_consultation"])
         )
     [card] = to_chat(platforms, GROUP)[cards:]
     assert "言語: 未定" in card.body["text"]
+    # a clear message decides it: the rooms are told, and the desk writes in it from now on
+    before_group = len(to_chat(platforms, GROUP))
+    text = "Tôi bị công ty nợ lương ba tháng rồi"
+    update = fakes.telegram_message(chat, text, language_code=None)
+    assert desk.telegram(update)[0] == 200
+    handled(desk)
+    posted = [c.body["text"] for c in to_chat(platforms, GROUP)[before_group:]]
+    assert posted == [
+        f"#{number}\n{text}",
+        f"#{number} 言語: ベトナム語（相談者のメッセージから判明）",
+    ]
     consultant_says(desk, platforms, f"/close {number}")
+    assert to_chat(platforms, chat)[-1].body["text"] == renderer().message(
+        "desk_closed", "vi", ticket=str(number)
+    )
 
 
 def test_a_line_resident_is_served_from_the_telegram_group(desk, platforms) -> None:
