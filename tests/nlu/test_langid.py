@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.nlu import lexicon
 from bot.nlu.langid import LanguageIdentifier, NgramModel, normalize, script_of
 
 HARD_CASES = [
@@ -145,6 +146,37 @@ def test_romanized_japanese(identifier: LanguageIdentifier, text: str) -> None:
 def test_romanized_nepali(identifier: LanguageIdentifier, text: str) -> None:
     detection = identifier.detect(text)
     assert (detection.language, detection.romanized) == ("ne", True)
+
+
+@pytest.mark.parametrize("text", ["company le salary diyena", "tax ko paisa firta aaucha?"])
+def test_romanized_nepali_in_residents_own_spellings(
+    identifier: LanguageIdentifier, text: str
+) -> None:
+    """Words the Nepali training examples type in Latin letters, and no one else writes
+    (diyena, aaucha), are learnt: "ko" and "paisa" alone made these Tagalog or unclear."""
+    detection = identifier.detect(text)
+    assert (detection.language, detection.romanized, detection.clear) == ("ne", True, True)
+
+
+def test_learnt_words_are_those_only_nepali_examples_type() -> None:
+    examples = [
+        ("ne", "kati lagcha"),
+        ("ne", "paisa lagcha ki"),
+        ("ne", "paisa ko"),
+        ("tl", "paisa ko po"),  # Tagalog writes "paisa" too: not learnt
+        ("ne", "bhayo"),  # once only: not learnt
+        ("en", "the house"),
+    ]
+    trained = LanguageIdentifier.train(examples)
+    assert trained.learnt_words == {"ne": frozenset({"lagcha"})}
+    restored = LanguageIdentifier.from_dict(trained.to_dict())
+    assert restored.learnt_words == trained.learnt_words
+    assert "lagcha" in restored.latin_words["ne"] and "lagcha" not in lexicon.LATIN_WORDS["ne"]
+
+
+@pytest.mark.parametrize("text", ["यो association ले के गर्छ", "के गर्ने"])
+def test_nepali_ke_is_not_hindi(identifier: LanguageIdentifier, text: str) -> None:
+    assert identifier.detect(text).language == "ne"
 
 
 def test_short_romaji_words_others_write_are_not_clear(identifier: LanguageIdentifier) -> None:
