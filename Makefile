@@ -22,7 +22,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # What a trained model depends on: when any of these changes, `make train` retrains.
 # (langid.py learns its n-grams and terms into the model; lexicon.py, signals.py, rules.py
 # and danger/ act at prediction time: the model runs their current code.)
-MODEL_INPUTS := config.yml domain.yml bot/nlu/tokenizer.py bot/nlu/language_detector.py bot/nlu/langid.py bot/nlu/romanize.py bot/nlu/linear.py \
+MODEL_INPUTS := config.yml domain.yml bot/nlu/tokenizer.py bot/nlu/language_detector.py bot/nlu/langid.py bot/nlu/romanize.py bot/nlu/signals.py bot/nlu/linear.py \
 	$(shell find nlu_data -type f -name '*.yml' | sort)
 MODEL_STAMP = models/.fingerprint-$(shell cat $(MODEL_INPUTS) uv.lock | sha256sum | cut -c1-16)
 

@@ -58,7 +58,6 @@ from bot.channels.intake import Event, IntakeStore
 from bot.channels.notices import Notices, renderer
 from bot.channels.outbox import OutboxStore
 from bot.conversations import platform_id
-from bot.languages import reply_languages
 from bot.nlu.danger import danger_net
 from bot.operations import METRICS
 from bot.settings import ConfigurationError, DeskSettings, Settings
@@ -878,14 +877,15 @@ class WebhookChannel(InputChannel, Generic[Job]):
         if LINK.desk is None:  # the action server sees a desk this server does not have
             return [Outgoing(await self.notices.text("desk_off", message))]
         language = await self.notices.conversation_language(message)
-        texts = await LINK.open(message, ask, language)
         # One text per reply language of the ticket (English and Easy Japanese while the
         # resident's language is not decided), each with the end button in its language.
-        languages = reply_languages(LINK.desk.open_ticket(message.sender_id).language)
         buttons = renderer().guidebook.messages
         return [
-            Outgoing(text, (Choice(buttons[lang]["buttons"]["end_consultation"], END_PAYLOAD),))
-            for text, lang in zip(texts, languages, strict=True)
+            Outgoing(
+                told.text,
+                (Choice(buttons[told.language]["buttons"]["end_consultation"], END_PAYLOAD),),
+            )
+            for told in await LINK.open(message, ask, language)
         ]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -25,14 +25,15 @@ import logging
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import ConversationPaused, ConversationResumed
+from rasa.shared.core.events import ConversationPaused, ConversationResumed, SlotSet
 
 from bot.channels.notices import renderer
 from bot.channels.outbox import OutboxStore
 from bot.conversations import platform_id
-from bot.desk.desk import Attachment, Desk, Turn
+from bot.desk.desk import Attachment, Desk, Told, Turn
 from bot.desk.hours import OpeningHours
 from bot.desk.tickets import Media, TicketStore
+from bot.guidebook.render import payload_language
 from bot.languages import UNKNOWN, reply_language
 from bot.settings import DeskSettings, Settings
 
@@ -151,6 +152,19 @@ class DeskLink:
             tracker.update(ConversationPaused() if paused else ConversationResumed())
             await agent.tracker_store.save(tracker)
 
+    async def remember_language(self, conversation: str, language: str) -> None:
+        """The conversation's `language` slot, set while no action can set it (paused),
+        unless the conversation has one already."""
+        agent = self.agent
+        if agent is None:
+            return
+        async with agent.lock_store.lock(conversation):
+            tracker = await agent.tracker_store.retrieve(conversation)
+            if tracker is None or tracker.get_slot("language"):
+                return
+            tracker.update(SlotSet("language", language))
+            await agent.tracker_store.save(tracker)
+
     async def recent(self, conversation: str) -> list[Turn]:
         """The conversation's last turns, for the card."""
         tracker = await self.tracker(conversation)
@@ -168,7 +182,7 @@ class DeskLink:
 
     # -- residents ----------------------------------------------------------------------
 
-    async def open(self, message: UserMessage, ask: dict[str, Any], language: str) -> list[str]:
+    async def open(self, message: UserMessage, ask: dict[str, Any], language: str) -> list[Told]:
         """Opens the ticket an action asked for; returns what the resident is told (in
         `language`: the conversation's, or the channel's best guess)."""
         desk = self.desk
@@ -211,12 +225,20 @@ class DeskLink:
         tracker = await self.tracker(conversation)
         if tracker is not None and not tracker.is_paused():  # a new session lifted it
             await self.set_paused(conversation, True)
-        if tracker is not None and ticket.language == UNKNOWN:
-            # Opened before the language was decided: a clear message decides it now (the
-            # paused conversation runs no action that would set the slot).
-            learnt = reply_language(None, tracker.latest_message.parse_data)
+        if ticket.language == UNKNOWN:
+            # Opened before the language was decided: a clear message or a tap on the
+            # language menu decides it now, for the desk and for the conversation (paused,
+            # it runs no action that would set the slot). Other commands and button
+            # payloads say nothing about it (they reach Rasa as text, after a space).
+            if text.lstrip().startswith("/"):
+                learnt = payload_language(text)
+            else:
+                learnt = (
+                    reply_language(None, tracker.latest_message.parse_data) if tracker else None
+                )
             if learnt:
                 ticket = await desk.learn_language(ticket, learnt)
+                await self.remember_language(conversation, learnt)
         intent = ((tracker.latest_message.intent if tracker else None) or {}).get("name")
         if intent != "emergency":
             return []

@@ -28,7 +28,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bot.desk.commands import Command, CommandError, parse
 from bot.desk.hours import JAPAN, OpeningHours
@@ -205,7 +205,7 @@ class Desk:
         topic: str | None,
         reason: str,
         recent: list[Turn] = (),
-    ) -> list[str]:
+    ) -> list[Told]:
         """Opens (or finds) the resident's ticket; returns what the resident is told."""
         priority = (
             "urgent" if reason == "emergency" else ("high" if self._sensitive(topic) else "normal")
@@ -224,9 +224,12 @@ class Desk:
             await self.announce(ticket, list(recent))
         return self.opened_texts(ticket, at)
 
-    def opened_texts(self, ticket: Ticket, at: dt.datetime) -> list[str]:
+    def opened_texts(self, ticket: Ticket, at: dt.datetime) -> list[Told]:
         """What the resident is told of their ticket: one text per reply language."""
-        return [self._opened_text(ticket, at, lang) for lang in reply_languages(ticket.language)]
+        return [
+            Told(lang, self._opened_text(ticket, at, lang))
+            for lang in reply_languages(ticket.language)
+        ]
 
     def _opened_text(self, ticket: Ticket, at: dt.datetime, lang: str) -> str:
         texts = [self.renderer.message("desk_opened", lang, ticket=str(ticket.number))]
@@ -290,11 +293,12 @@ class Desk:
         return Attachment(media, ticket.number, self.fetch, self.store)
 
     async def learn_language(self, ticket: Ticket, language: str) -> Ticket:
-        """The resident of a ticket opened in no language wrote clearly in `language`: the
-        desk writes to them in it from now on, and the rooms are told."""
-        self.store.set_language(ticket.number, language)
-        text = f"#{ticket.number} 言語: {self._language_ja(language)}（相談者のメッセージから判明）"
-        await self._tell_rooms(ticket, text)
+        """The resident of a ticket opened in no language wrote clearly in `language` (or
+        chose it on the menu): the desk writes to them in it from now on, and the rooms
+        are told. A ticket that has a language keeps it."""
+        if self.store.set_language(ticket.number, language):
+            text = f"#{ticket.number} 言語: {self._language_ja(language)}（相談者から判明）"
+            await self._tell_rooms(ticket, text)
         return self.store.get(ticket.number)
 
     async def alert(self, ticket: Ticket) -> None:
@@ -526,6 +530,13 @@ class Desk:
         if code == UNKNOWN:
             return "未定（英語とやさしい日本語で案内）"
         return self.renderer.guidebook.messages["ja"]["language_names"].get(code, code)
+
+
+class Told(NamedTuple):
+    """One text to the resident, and the language it is written in (its buttons' too)."""
+
+    language: str
+    text: str
 
 
 # Photos and files passed on as photos and files; stickers and places are only named.

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.database import engine, now
 from bot.desk.schema import media, messages, posts, tickets
+from bot.languages import UNKNOWN
 
 WAITING, ASSIGNED, CLOSED = "waiting", "assigned", "closed"
 OPEN = (WAITING, ASSIGNED)
@@ -245,10 +246,16 @@ class TicketStore:
             )
         return result.rowcount == 1
 
-    def set_language(self, number: int, language: str) -> None:
-        """The resident's language, learnt after the ticket opened without one."""
+    def set_language(self, number: int, language: str) -> bool:
+        """The resident's language, learnt after the ticket opened without one (`und`);
+        False when the ticket has one already."""
         with self.engine.begin() as db:
-            db.execute(tickets.update().where(tickets.c.id == number).values(language=language))
+            result = db.execute(
+                tickets.update()
+                .where(tickets.c.id == number, tickets.c.language == UNKNOWN)
+                .values(language=language)
+            )
+        return result.rowcount == 1
 
     def set_thread(self, number: int, thread: int) -> None:
         """The Telegram forum topic of the ticket."""

@@ -20,6 +20,18 @@ def language_payload(code: str) -> str:
     return LANGUAGE_PAYLOAD + json.dumps({"language": code})
 
 
+def payload_language(text: str) -> str | None:
+    """The answered language a language menu button's payload names, if `text` is one."""
+    text = text.strip()
+    if not text.startswith(LANGUAGE_PAYLOAD):
+        return None
+    try:
+        code = json.loads(text[len(LANGUAGE_PAYLOAD) :]).get("language")
+    except (ValueError, AttributeError):
+        return None
+    return code if code in ANSWERED else None
+
+
 def topic_payload(topic_id: str) -> str:
     return "/faq" + json.dumps({"topic": topic_id})
 

@@ -235,7 +235,6 @@ def chinese_usage_of_run(run: str) -> float:
     return max(chinese_usage(p) for p in chinese_pieces(run))
 
 
-@lru_cache(maxsize=4096)
 def chinese_by_usage(run: str) -> bool:
     """Chinese writes the run (or one of its pieces) far more often than Japanese does:
     CHINESE_WORD_RATIO times for a word of Chinese's dictionary, CHINESE_USAGE_RATIO for a
@@ -247,18 +246,21 @@ def chinese_by_usage(run: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
+def _tokens(run: str) -> tuple[tuple[str, str, bool], ...]:
+    """fugashi's (surface, part of speech, unknown) for a run, read out of the tagger at
+    once (it reuses its tokens on its next call)."""
+    return tuple((t.surface, t.feature.pos1, t.is_unk) for t in _tagger()(run))
+
+
 def chinese_letters(run: str) -> int:
     """The characters of a Han run that mark Chinese (`lexicon.ZH_ONLY`, `ZH_FUNCTION`),
     except inside a Japanese word: one of two characters or more that unidic and wordfreq's
     Japanese list know and that Chinese does not write far more often (還付, 旦那, 那覇,
-    是非), and 的 as the suffix
-    of a Japanese noun (一時的, 意図的; not 我的 or 的人)."""
+    是非), and 的 as the suffix of a Japanese noun (一時的, 意図的; not 我的 or 的人)."""
     if not any(ch in _ZH_CHARS for ch in run):
         return 0
-    # Read the tokens out first: the tagger reuses them on its next call (chinese_by_usage).
-    tokens = [(t.surface, t.feature.pos1, t.is_unk) for t in _tagger()(run)]
     count, before = 0, ""
-    for word, pos, unknown in tokens:
+    for word, pos, unknown in _tokens(run):
         japanese = not unknown and (
             (len(word) >= 2 and signals.japanese_listed(word) and not chinese_by_usage(word))
             or (word == "的" and pos == "接尾辞" and len(before) >= 2)

@@ -46,8 +46,16 @@ class LanguageDetector(GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str:
         """Retrain when the code that shapes what it learns changes (Rasa's cache would not)."""
         return code_fingerprint(
-            ("bot.nlu.language_detector", "bot.nlu.langid", "bot.nlu.romanize"),
-            ("cutlet", "fugashi", "unidic-lite", "indic-transliteration", "pypinyin", "jieba"),
+            ("bot.nlu.language_detector", "bot.nlu.langid", "bot.nlu.romanize", "bot.nlu.signals"),
+            (
+                "cutlet",
+                "fugashi",
+                "unidic-lite",
+                "indic-transliteration",
+                "pypinyin",
+                "jieba",
+                "wordfreq",  # the learnt words leave out what its lists hold
+            ),
         )
 
     @staticmethod

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from bot.desk.desk import Attachment, Button, Desk, GroupMessage, Turn
+from bot.desk.desk import Attachment, Button, Desk, GroupMessage, Told, Turn
 from bot.desk.hours import OpeningHours
 from bot.desk.tickets import Media, TicketStore
 from bot.guidebook import Renderer, load_guidebook
@@ -103,7 +103,7 @@ def make(tmp_path, center: str = "miyagi", at=dt.datetime(2026, 12, 1, 1, 0)):
 async def test_a_ticket_opens_once_with_a_card_in_every_room(tmp_path) -> None:
     desk, rooms, _, _ = make(tmp_path)
     recent = [Turn("resident", "tôi muốn nói chuyện với người"), Turn("assistant", "...")]
-    [told] = await desk.open(
+    [(_, told)] = await desk.open(
         "line:Ua", language="vi", topic="faq/labor_trouble", reason="handoff", recent=recent
     )
     ticket = desk.open_ticket("line:Ua")
@@ -115,7 +115,7 @@ async def test_a_ticket_opens_once_with_a_card_in_every_room(tmp_path) -> None:
         assert "tôi muốn nói chuyện với người" in card and "職場のトラブル" in card
         assert [b.payload for b in buttons] == [f"/take {ticket.number}", f"/close {ticket.number}"]
     again = await desk.open("line:Ua", language="vi", topic=None, reason="button")
-    assert f"#{ticket.number}" in again[0]
+    assert f"#{ticket.number}" in again[0].text
     assert all(len(room.posts) == 1 for room in rooms)  # no second card
 
 
@@ -124,7 +124,7 @@ async def test_out_of_hours_says_when_the_center_opens_and_gives_the_national_li
 ) -> None:
     # Sunday 2026-12-06 10:00 in Japan (01:00 UTC): Musashino is closed on Sundays.
     desk, _, _, _ = make(tmp_path, "musashino", at=dt.datetime(2026, 12, 6, 1, 0))
-    [told] = await desk.open(
+    [(_, told)] = await desk.open(
         "telegram:5", language="pt", topic="faq/domestic_violence", reason="offer"
     )
     assert "2026-12-08 09:00" in told  # Tuesday
@@ -133,7 +133,7 @@ async def test_out_of_hours_says_when_the_center_opens_and_gives_the_national_li
     # Tuesday 10:00: open
     (tmp_path / "b").mkdir()
     desk2, _, _, _ = make(tmp_path / "b", "musashino", at=dt.datetime(2026, 12, 8, 1, 0))
-    [told] = await desk2.open(
+    [(_, told)] = await desk2.open(
         "telegram:6", language="pt", topic="faq/domestic_violence", reason="offer"
     )
     assert desk2.renderer.message("desk_open_now", "pt") in told and "0120-279-889" not in told
@@ -199,11 +199,14 @@ async def test_a_resident_whose_language_is_not_decided_is_written_to_in_english
     ticket = desk.open_ticket("telegram:7")
     number = str(ticket.number)
     assert told == [
-        "\n".join(
-            (
-                desk.renderer.message("desk_opened", lang, ticket=number),
-                desk.renderer.message("desk_hours_unknown", lang),
-            )
+        Told(
+            lang,
+            "\n".join(
+                (
+                    desk.renderer.message("desk_opened", lang, ticket=number),
+                    desk.renderer.message("desk_hours_unknown", lang),
+                )
+            ),
         )
         for lang in ("en", "ja-easy")
     ]
@@ -281,7 +284,8 @@ async def test_a_reply_that_cannot_be_delivered_is_reported_in_the_room(tmp_path
 @pytest.mark.parametrize("language", ["ja", "ja-easy", "en", "zh", "ko", "pt", "tl", "vi", "ne"])
 async def test_every_language_has_the_desk_texts(tmp_path, language: str) -> None:
     desk, _, _, _ = make(tmp_path)
-    [told] = await desk.open("rest:x", language=language, topic=None, reason="handoff")
+    [(told_in, told)] = await desk.open("rest:x", language=language, topic=None, reason="handoff")
+    assert told_in == language
     assert "#1" in told and "110" in told
 
 

@@ -57,9 +57,11 @@ def test_a_resident_has_one_open_ticket_and_a_new_one_after_closing(store) -> No
 
 def test_a_ticket_opened_in_no_language_learns_it(store) -> None:
     ticket, _ = _open(store, "line:Uund", language="und")
-    store.set_language(ticket.number, "vi")
+    assert store.set_language(ticket.number, "vi")
     assert store.get(ticket.number).language == "vi"
     assert store.open_for("line:Uund").language == "vi"
+    assert not store.set_language(ticket.number, "en")  # it has one: it keeps it
+    assert store.get(ticket.number).language == "vi"
 
 
 def test_an_emergency_raises_an_open_tickets_priority(store) -> None:

@@ -18,6 +18,7 @@ from PIL import Image
 
 from bot.channels.desk import END_PAYLOAD
 from bot.channels.notices import renderer
+from bot.guidebook.render import language_payload
 from tests import fakes, harness
 from tests.e2e.conftest import MODEL, Assistant
 
@@ -162,11 +163,38 @@ def test_a_resident_with_no_language_yet_gets_the_desk_in_english_and_easy_japan
     posted = [c.body["text"] for c in to_chat(platforms, GROUP)[before_group:]]
     assert posted == [
         f"#{number}\n{text}",
-        f"#{number} 言語: ベトナム語（相談者のメッセージから判明）",
+        f"#{number} 言語: ベトナム語（相談者から判明）",
     ]
     consultant_says(desk, platforms, f"/close {number}")
     assert to_chat(platforms, chat)[-1].body["text"] == renderer().message(
         "desk_closed", "vi", ticket=str(number)
+    )
+    # and the conversation goes on in it
+    assert desk.tracker(f"telegram:{chat}")["slots"]["language"] == "vi"
+
+
+def test_a_menu_tap_during_an_undecided_ticket_decides_it_and_other_buttons_do_not(
+    desk, platforms
+) -> None:
+    chat = next(_chats)
+    before = len(to_chat(platforms, chat))
+    assert desk.telegram(fakes.telegram_message(chat, "/human", language_code=None))[0] == 200
+    handled(desk)
+    told = to_chat(platforms, chat)[before:][0].body["text"]
+    number = int(told.split("#")[1].split()[0].rstrip(".。"))
+    group = len(to_chat(platforms, GROUP))
+    tap = fakes.telegram_callback(chat, '/faq{"topic": "resident_tax"}', language_code=None)
+    assert desk.telegram(tap)[0] == 200
+    handled(desk)
+    assert not any("言語:" in c.body["text"] for c in to_chat(platforms, GROUP)[group:])
+    tap = fakes.telegram_callback(chat, language_payload("ja-easy"), language_code=None)
+    assert desk.telegram(tap)[0] == 200
+    handled(desk)
+    posted = [c.body["text"] for c in to_chat(platforms, GROUP)[group:]]
+    assert f"#{number} 言語: やさしい日本語（相談者から判明）" in posted
+    consultant_says(desk, platforms, f"/close {number}")
+    assert to_chat(platforms, chat)[-1].body["text"] == renderer().message(
+        "desk_closed", "ja-easy", ticket=str(number)
     )
 
 

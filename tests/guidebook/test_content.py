@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from bot.guidebook import GuidebookError, Renderer, load_guidebook
+from bot.guidebook.render import language_payload, payload_language
 from bot.languages import ANSWERED
 from tests.conftest import CENTERS, CONTRACT, GUIDEBOOK, SOURCES
 
@@ -164,3 +165,18 @@ def test_a_missing_message_is_an_error(broken_copy: Path) -> None:
 def test_an_unknown_center_is_an_error() -> None:
     with pytest.raises(GuidebookError, match="known centers: \\['miyagi', 'musashino'\\]"):
         load_guidebook(GUIDEBOOK, "osaka")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (language_payload("vi"), "vi"),
+        (" " + language_payload("ja-easy"), "ja-easy"),  # as a paused conversation records it
+        ('/change_language{"language": "id"}', None),  # not answered: no menu button names it
+        ("/change_language{oops", None),
+        ('/faq{"topic": "resident_tax"}', None),
+        ("change language to Tiếng Việt", None),
+    ],
+)
+def test_a_language_menu_payload_names_its_language(text: str, code: str | None) -> None:
+    assert payload_language(text) == code
