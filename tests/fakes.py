@@ -83,6 +83,7 @@ class FakePlatforms:
         self.group_rates: dict[int, tuple[int, float]] = {}
         self._group_sends: dict[int, list[float]] = {}
         self._thread_id = 1000
+        self.topics: dict[tuple[int, int], str] = {}  # (forum chat, thread) -> its title
         self.troubles: dict[str, Trouble] = {}
         self._down_until = 0.0  # an outage: every call fails until then (monotonic)
         self._outage_status = 503
@@ -528,7 +529,20 @@ class FakePlatforms:
             with self._lock:
                 self._thread_id += 1
                 thread = self._thread_id
+                self.topics[(int(body["chat_id"]), thread)] = body["name"]
             return 200, {"message_thread_id": thread, "name": body["name"], "icon_color": 7322096}
+        if method == "editForumTopic":
+            if int(body["chat_id"]) not in self.forum_chats:
+                return 400, "Bad Request: the chat is not a forum"
+            key = (int(body["chat_id"]), int(body["message_thread_id"]))
+            if key not in self.topics:
+                return 400, "Bad Request: message thread not found"
+            name = body.get("name")
+            if name is not None:
+                if not 1 <= len(name) <= 128:
+                    return 400, "Bad Request: TOPIC_TITLE_INVALID"
+                self.topics[key] = name
+            return 200, True
         if method == "getWebhookInfo":
             sets = self.calls_to("setWebhook")
             url = sets[-1].body.get("url") if sets else ""

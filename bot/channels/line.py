@@ -374,6 +374,9 @@ class LineRoom:
     async def open_thread(self, title: str) -> None:
         return None  # LINE groups have no topics
 
+    async def rename_thread(self, thread: int, title: str) -> None:
+        return None
+
     async def send_media(
         self, attachment: Attachment, thread: int | None = None, caption: str = ""
     ) -> str | None:

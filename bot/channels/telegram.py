@@ -189,6 +189,12 @@ class TelegramRoom:
                 self.channel.api.create_topic(self.chat_id, title)
             )
 
+    async def rename_thread(self, thread: int, title: str) -> None:
+        async with self.limiter:
+            await self.channel.courier.run(
+                self.channel.api.rename_topic(self.chat_id, thread, title)
+            )
+
     async def post(self, text: str, buttons: tuple = (), thread: int | None = None) -> str | None:
         markup = (
             InlineKeyboardMarkup(
@@ -374,6 +380,14 @@ class TelegramApi:
             logger.warning("telegram: no forum topic for a ticket (%s)", self._describe(error))
             return None
         return topic.message_thread_id
+
+    async def rename_topic(self, chat_id: int, thread: int, title: str) -> None:
+        """A topic's new title; when Telegram refuses, the topic keeps its old one (the
+        rooms are told the news in it all the same)."""
+        try:
+            await self.bot.edit_forum_topic(chat_id, thread, name=title)
+        except TelegramError as error:
+            logger.warning("telegram: a ticket's topic kept its title (%s)", self._describe(error))
 
     async def answer_callback(self, callback_query_id: str) -> None:
         """Stops the button's spinner; a failure here costs nothing but the spinner."""

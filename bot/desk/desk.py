@@ -148,6 +148,9 @@ class Room(Protocol):
     async def open_thread(self, title: str) -> int | None:
         """A forum topic of its own for a ticket, where the group has topics; else None."""
 
+    async def rename_thread(self, thread: int, title: str) -> None:
+        """Gives a ticket's forum topic a new title (its language became known)."""
+
     async def send_media(
         self, attachment: Attachment, thread: int | None = None, caption: str = ""
     ) -> str | None:
@@ -296,10 +299,17 @@ class Desk:
         """The resident of a ticket opened in no language wrote clearly in `language` (or
         chose it on the menu): the desk writes to them in it from now on, and the rooms
         are told. A ticket that has a language keeps it."""
-        if self.store.set_language(ticket.number, language):
-            text = f"#{ticket.number} 言語: {self._language_ja(language)}（相談者から判明）"
-            await self._tell_rooms(ticket, text)
-        return self.store.get(ticket.number)
+        if not self.store.set_language(ticket.number, language):
+            return self.store.get(ticket.number)
+        ticket = self.store.get(ticket.number)
+        # a forum topic opened while the language was unknown is titled 未定: retitled
+        if ticket.telegram_thread is not None:
+            for room in self.rooms.values():
+                if room.name == "telegram":
+                    await room.rename_thread(ticket.telegram_thread, self._thread_title(ticket))
+        text = f"#{ticket.number} 言語: {self._language_ja(language)}（相談者から判明）"
+        await self._tell_rooms(ticket, text)
+        return ticket
 
     async def alert(self, ticket: Ticket) -> None:
         """The resident's last message reads as danger now: the ticket becomes urgent, and
@@ -329,11 +339,15 @@ class Desk:
         current = self.store.get(ticket.number)
         if current.telegram_thread is not None:
             return current.telegram_thread
-        title = f"#{ticket.number} {self._language_ja(ticket.language)} {self._topic_ja(ticket.topic) if ticket.topic else ''}"
-        thread = await room.open_thread(title.strip()[:128])
+        thread = await room.open_thread(self._thread_title(ticket))
         if thread is not None:
             self.store.set_thread(ticket.number, thread)
         return thread
+
+    def _thread_title(self, ticket: Ticket) -> str:
+        """A ticket's forum topic title: its number, language and topic (128 at most)."""
+        topic = self._topic_ja(ticket.topic) if ticket.topic else ""
+        return f"#{ticket.number} {self._language_ja(ticket.language)} {topic}".strip()[:128]
 
     # -- consultants --------------------------------------------------------------------
 

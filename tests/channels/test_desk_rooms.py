@@ -61,6 +61,78 @@ async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path
         await channel.courier.close(channel.api.close())
 
 
+async def test_a_topic_opened_in_no_language_is_retitled_when_it_is_learnt(
+    platforms, tmp_path
+) -> None:
+    platforms.forum_chats.add(FORUM)
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    upgrade(url)
+    channel = TelegramInput(settings_for(platforms))
+    renderer = Renderer(load_guidebook(ROOT / "guidebook", "miyagi"))
+
+    async def to_resident(conversation: str, texts: list[str], attachment=None) -> bool:
+        return await channel.send_texts(conversation.split(":", 1)[1], texts)
+
+    desk = Desk(
+        TicketStore(url),
+        renderer,
+        "miyagi",
+        OpeningHours(),
+        to_resident,
+        [TelegramRoom(channel, FORUM)],
+    )
+    try:
+        await desk.open("telegram:4611", language="und", topic=None, reason="handoff")
+        ticket = desk.open_ticket("telegram:4611")
+        key = (FORUM, ticket.telegram_thread)
+        assert platforms.topics[key].startswith(f"#{ticket.number} 未定")
+        learnt = await desk.learn_language(ticket, "vi")
+        assert learnt.language == "vi"
+        assert platforms.topics[key] == f"#{ticket.number} ベトナム語"
+        told = [c.body for c in platforms.calls_to("sendMessage", chat_id=FORUM)][-1]
+        assert told["text"] == f"#{ticket.number} 言語: ベトナム語（相談者から判明）"
+        assert int(told["message_thread_id"]) == ticket.telegram_thread
+        # a ticket that has its language keeps it, and its topic its title
+        await desk.learn_language(learnt, "en")
+        assert platforms.topics[key] == f"#{ticket.number} ベトナム語"
+        assert len(platforms.calls_to("editForumTopic")) == 1
+    finally:
+        await channel.courier.close(channel.api.close())
+
+
+async def test_a_refused_retitle_still_tells_the_topic(platforms, tmp_path) -> None:
+    """Telegram refuses the new title (the bot lost the right to manage topics): the
+    language is learnt and the news reaches the topic all the same."""
+    platforms.forum_chats.add(FORUM)
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    upgrade(url)
+    channel = TelegramInput(settings_for(platforms))
+    renderer = Renderer(load_guidebook(ROOT / "guidebook", "miyagi"))
+
+    async def to_resident(conversation: str, texts: list[str], attachment=None) -> bool:
+        return True
+
+    desk = Desk(
+        TicketStore(url),
+        renderer,
+        "miyagi",
+        OpeningHours(),
+        to_resident,
+        [TelegramRoom(channel, FORUM)],
+    )
+    try:
+        await desk.open("telegram:4612", language="und", topic=None, reason="handoff")
+        ticket = desk.open_ticket("telegram:4612")
+        platforms.topics.clear()  # the topic is unknown to Telegram now: it refuses
+        learnt = await desk.learn_language(ticket, "pt")
+        assert learnt.language == "pt"
+        assert platforms.calls_to("editForumTopic")
+        told = [c.body["text"] for c in platforms.calls_to("sendMessage", chat_id=FORUM)][-1]
+        assert told == f"#{ticket.number} 言語: ポルトガル語（相談者から判明）"
+    finally:
+        await channel.courier.close(channel.api.close())
+
+
 async def test_a_plain_group_has_no_topics(platforms, tmp_path) -> None:
     channel = TelegramInput(settings_for(platforms))
     room = TelegramRoom(channel, -1007000000002)

@@ -33,6 +33,9 @@ class RecordingRoom:
     async def open_thread(self, title: str) -> None:
         return None
 
+    async def rename_thread(self, thread: int, title: str) -> None:
+        raise AssertionError("a room without topics has none to rename")
+
     async def send_media(self, attachment: Attachment, thread=None, caption="") -> str | None:
         loaded = await attachment.load()  # as a room of another platform: the bytes
         if loaded is None:
