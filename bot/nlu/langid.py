@@ -99,6 +99,7 @@ _URL = re.compile(
 )
 # Letters with their combining marks (Devanagari, Thai and Myanmar vowel signs are marks).
 _WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)?")
+_LATIN_WORD = regex.compile(r"[\p{Latin}\p{M}]+")
 
 
 _ZH_CHARS = lexicon.ZH_ONLY | lexicon.ZH_FUNCTION
@@ -294,6 +295,22 @@ def _learn_words(examples: list[tuple[str, str]]) -> dict[str, list[str]]:
     return learnt
 
 
+def _joined(words: list[str], known: frozenset[str]) -> list[str]:
+    """The words with each run of two or three that together make a word of `known`
+    written as that word: ["ni", "hao", "a"] -> ["nihao", "a"]."""
+    out, i = [], 0
+    while i < len(words):
+        for n in (3, 2):
+            if i + n <= len(words) and "".join(words[i : i + n]) in known:
+                out.append("".join(words[i : i + n]))
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def _latin_word(word: str) -> bool:
     return all(script_of(ch) in ("latin", None) for ch in word)
 
@@ -458,8 +475,19 @@ class LanguageIdentifier:
             "latin": scripts["latin"],
             "other": scripts["other"],
         }
-        # On a tie the other script wins: "ok的" and "iPhone 16多少钱" are Chinese.
+        # On a tie the other script wins: "ok的" and "iPhone 16多少钱" are Chinese. So does
+        # Japanese or Chinese grammar (hiragana, 你, 吗) around a single Latin word, a
+        # name: "Facebookで", "Tatoeba你".
         group = max(weighted, key=lambda k: (weighted[k], k != "latin", k))
+        # Japanese terms (Han and katakana, no hiragana, nothing only Chinese writes)
+        # among two Latin words or more are quoted: "I need 住民票" is English.
+        latin_words = len(_LATIN_WORD.findall(norm))
+        grammar = scripts["hiragana"] or any(ch in lexicon.ZH_FUNCTION for ch in norm)
+        if group == "latin" and cjk and latin_words == 1 and grammar:
+            group = "cjk"
+        quoted = not (scripts["hiragana"] or _ZH_CHARS & set(norm))
+        if group == "cjk" and latin_words >= 2 and quoted:
+            group = "latin"
         if group == "cjk":
             return self._chinese_or_japanese(norm, scripts)
         if group == "latin":
@@ -518,7 +546,13 @@ class LanguageIdentifier:
         """Everything the Latin-script decision looks at, before any weighting."""
         words = _WORD.findall(norm)
         grams = _grams(norm)
-        hits = {lang: sum(w in self.latin_words[lang] for w in words) for lang in LATIN_SCORED}
+        # Pinyin typed a syllable at a time ("ni hao", "zen me ban") is looked up as the
+        # words the lexicon holds (nihao, zenmeban).
+        written = {lang: words for lang in LATIN_SCORED}
+        written["zh"] = _joined(words, self.latin_words["zh"])
+        hits = {
+            lang: sum(w in self.latin_words[lang] for w in written[lang]) for lang in LATIN_SCORED
+        }
         return LatinSignals(
             words=len(words),
             letters=sum(len(w) for w in words),
@@ -532,7 +566,7 @@ class LanguageIdentifier:
                 lang: sum(
                     w in self.latin_words[lang]
                     and (len(w) >= TELLING_LETTERS or not signals.listed(w, LATIN_CANDIDATES))
-                    for w in words
+                    for w in written[lang]
                 )
                 for lang in ROMANIZED
             },

@@ -423,3 +423,31 @@ def test_a_community_script_decides_over_latin_and_quoted_japanese(
 ) -> None:
     detection = identifier.detect(text)
     assert (detection.language, detection.clear) == (language, clear)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Japanese terms among two Latin words or more: quoted.
+        ("I need 住民票", "en"),
+        ("I need 在留カード", "en"),
+        ("preciso do 住民票", "pt"),
+        # Japanese or Chinese grammar around one Latin word, a name: theirs.
+        ("Facebookで", "ja"),
+        ("Tatoeba你", "zh"),
+        ("iPhone壊れた", "ja"),
+        # hiragana or what only Chinese writes is not a quoted term
+        ("在留カードの更新 how long", "ja"),
+        ("签证 怎么办 help", "zh"),
+        # nor a Japanese term beside one Latin word ("OK", a name)
+        ("在留カード 更新 ok", "ja"),
+    ],
+)
+def test_latin_words_around_han(identifier: LanguageIdentifier, text: str, language: str) -> None:
+    assert identifier.detect(text).language == language
+
+
+@pytest.mark.parametrize("text", ["ni hao", "xie xie", "mei you", "zen me ban", "wei shen me"])
+def test_pinyin_typed_a_syllable_at_a_time(identifier: LanguageIdentifier, text: str) -> None:
+    detection = identifier.detect(text)
+    assert (detection.language, detection.clear, detection.romanized) == ("zh", True, True)
