@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import regex
 
@@ -169,6 +170,22 @@ def load_models() -> None:
     _tagger()
 
 
+class _Token(NamedTuple):
+    surface: str
+    pos1: str  # part of speech (名詞, 接尾辞...)
+    pos2: str  # its subclass (数詞: a numeral)
+    unknown: bool  # not in unidic
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[_Token, ...]:
+    """fugashi's words of `text`, read out of the tagger at once (it reuses its tokens on
+    its next call)."""
+    return tuple(
+        _Token(t.surface, t.feature.pos1, t.feature.pos2, t.is_unk) for t in _tagger()(text)
+    )
+
+
 # What a Japanese noun compound is made of: 所得+税, 不+注意, 会議+中, 特別+永住+者.
 _COMPOUND = frozenset({"名詞", "代名詞", "形状詞", "接頭辞", "接尾辞"})
 
@@ -176,10 +193,10 @@ _COMPOUND = frozenset({"名詞", "代名詞", "形状詞", "接頭辞", "接尾�
 def japanese_word(text: str) -> bool:
     """unidic-lite reads `text` as one known word or as a compound of known nouns (所得税,
     国民健康保険); not 口音 or 車子, which fugashi can only cut into characters."""
-    tokens = _tagger()(text)
-    if not tokens or any(t.is_unk for t in tokens):
+    tokens = _tokens(text)
+    if not tokens or any(t.unknown for t in tokens):
         return False
-    parts = {t.feature.pos1 for t in tokens}
+    parts = {t.pos1 for t in tokens}
     # Nouns (and prefixes inside a word) of a character each are how fugashi cuts what it
     # does not know (口+音, 房+東+不退+押+金, 有人+在+打+我); a Japanese compound has at most
     # one (出生+届, 不+動産+屋), and two characters are Japanese only with a prefix, a suffix,
@@ -187,10 +204,7 @@ def japanese_word(text: str) -> bool:
     # Numerals are nouns of a character too, and Japanese writes them so (一日, 十分, 何時).
     singles = sum(
         len(t.surface) == 1
-        and (
-            (t.feature.pos1 == "名詞" and t.feature.pos2 != "数詞")
-            or (t.feature.pos1 == "接頭辞" and i)
-        )
+        and ((t.pos1 == "名詞" and t.pos2 != "数詞") or (t.pos1 == "接頭辞" and i))
         for i, t in enumerate(tokens)
     )
     return len(tokens) == 1 or (
@@ -199,7 +213,7 @@ def japanese_word(text: str) -> bool:
         and (
             len(text) >= 3
             or bool(parts & {"代名詞", "接頭辞", "接尾辞"})
-            or any(t.feature.pos2 == "数詞" for t in tokens)
+            or any(t.pos2 == "数詞" for t in tokens)
         )
     )
 
@@ -246,13 +260,6 @@ def chinese_by_usage(run: str) -> bool:
     )
 
 
-@lru_cache(maxsize=4096)
-def _tokens(run: str) -> tuple[tuple[str, str, bool], ...]:
-    """fugashi's (surface, part of speech, unknown) for a run, read out of the tagger at
-    once (it reuses its tokens on its next call)."""
-    return tuple((t.surface, t.feature.pos1, t.is_unk) for t in _tagger()(run))
-
-
 def chinese_letters(run: str) -> int:
     """The characters of a Han run that mark Chinese (`lexicon.ZH_ONLY`, `ZH_FUNCTION`),
     except inside a Japanese word: one of two characters or more that unidic and wordfreq's
@@ -261,7 +268,7 @@ def chinese_letters(run: str) -> int:
     if not any(ch in _ZH_CHARS for ch in run):
         return 0
     count, before = 0, ""
-    for word, pos, unknown in _tokens(run):
+    for word, pos, _, unknown in _tokens(run):
         japanese = not unknown and (
             (len(word) >= 2 and signals.japanese_listed(word) and not chinese_by_usage(word))
             or (word == "的" and pos == "接尾辞" and len(before) >= 2)
