@@ -526,6 +526,8 @@ class FakePlatforms:
         if method == "createForumTopic":
             if int(body["chat_id"]) not in self.forum_chats:
                 return 400, "Bad Request: the chat is not a forum"
+            if not 1 <= len(body.get("name") or "") <= 128:
+                return 400, "Bad Request: TOPIC_TITLE_INVALID"
             with self._lock:
                 self._thread_id += 1
                 thread = self._thread_id
@@ -536,12 +538,13 @@ class FakePlatforms:
                 return 400, "Bad Request: the chat is not a forum"
             key = (int(body["chat_id"]), int(body["message_thread_id"]))
             if key not in self.topics:
-                return 400, "Bad Request: message thread not found"
-            name = body.get("name")
-            if name is not None:
-                if not 1 <= len(name) <= 128:
-                    return 400, "Bad Request: TOPIC_TITLE_INVALID"
-                self.topics[key] = name
+                return 400, "Bad Request: TOPIC_ID_INVALID"
+            name = body.get("name") or self.topics[key]  # no name: the current one is kept
+            if len(name) > 128:
+                return 400, "Bad Request: TOPIC_TITLE_INVALID"
+            if name == self.topics[key]:
+                return 400, "Bad Request: TOPIC_NOT_MODIFIED"
+            self.topics[key] = name
             return 200, True
         if method == "getWebhookInfo":
             sets = self.calls_to("setWebhook")

@@ -100,7 +100,10 @@ _URL = re.compile(
 )
 # Letters with their combining marks (Devanagari, Thai and Myanmar vowel signs are marks).
 _WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)?")
-_LATIN_WORD = regex.compile(r"[\p{Latin}\p{M}]+")
+# A Latin word, hyphens and apostrophes inside it (Wi-Fi, e-Tax), not one with digits (N2).
+_LATIN_WORD = regex.compile(
+    r"(?<![\p{Latin}\p{M}\p{N}])[\p{Latin}\p{M}]+(?:[-'’][\p{Latin}\p{M}]+)*(?![\p{Latin}\p{M}\p{N}])"
+)
 
 
 _ZH_CHARS = lexicon.ZH_ONLY | lexicon.ZH_FUNCTION
@@ -486,19 +489,24 @@ class LanguageIdentifier:
         # Japanese or Chinese grammar (hiragana, 你, 吗) around a single Latin word, a
         # name: "Facebookで", "Tatoeba你".
         group = max(weighted, key=lambda k: (weighted[k], k != "latin", k))
-        # Japanese terms (Han and katakana, no hiragana, nothing only Chinese writes)
-        # among two Latin words or more are quoted: "I need 住民票" is English.
-        latin_words = len(_LATIN_WORD.findall(norm))
+        latin = _LATIN_WORD.findall(norm)
         grammar = scripts["hiragana"] or any(ch in lexicon.ZH_FUNCTION for ch in norm)
-        if group == "latin" and cjk and latin_words == 1 and grammar:
+        if group == "latin" and cjk and len(latin) == 1 and grammar:
             group = "cjk"
-        quoted = not (scripts["hiragana"] or _ZH_CHARS & set(norm))
-        if group == "cjk" and latin_words >= 2 and quoted:
+        # Japanese terms (Han and katakana; no hiragana, nothing only Chinese writes)
+        # among Latin words that carry a language, a word of its lexicon, are quoted:
+        # "I need 住民票" is English, while "Wi-Fi 設定" and "LINE Pay 登録方法" are
+        # Japanese.
+        quoted = not (scripts["hiragana"] or _ZH_CHARS & set(norm)) and any(
+            w in lexicon.LATIN_WORDS[lang] for w in latin for lang in LATIN_CANDIDATES
+        )
+        if group == "cjk" and len(latin) >= 2 and quoted:
             group = "latin"
         if group == "cjk":
             return self._chinese_or_japanese(norm, scripts)
         if group == "latin":
-            return self._latin(norm)
+            # the Latin words decide, alone: quoted Japanese makes nothing clear
+            return self._latin((" ".join(latin) or norm) if cjk else norm)
         return Detection(UNKNOWN, 0.0, False)
 
     def _community(self, group: str, norm: str, scripts: Counter) -> Detection:

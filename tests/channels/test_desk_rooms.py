@@ -123,10 +123,14 @@ async def test_a_refused_retitle_still_tells_the_topic(platforms, tmp_path) -> N
     try:
         await desk.open("telegram:4612", language="und", topic=None, reason="handoff")
         ticket = desk.open_ticket("telegram:4612")
-        platforms.topics.clear()  # the topic is unknown to Telegram now: it refuses
+        platforms.trouble("editForumTopic", 400)
+        tried = platforms.arrivals.count("editForumTopic")
         learnt = await desk.learn_language(ticket, "pt")
         assert learnt.language == "pt"
-        assert platforms.calls_to("editForumTopic")
+        assert platforms.arrivals.count("editForumTopic") == tried + 1
+        assert platforms.topics[(FORUM, ticket.telegram_thread)].startswith(
+            f"#{ticket.number} 未定"
+        )
         told = [c.body["text"] for c in platforms.calls_to("sendMessage", chat_id=FORUM)][-1]
         assert told == f"#{ticket.number} 言語: ポルトガル語（相談者から判明）"
     finally:

@@ -439,12 +439,38 @@ def test_a_community_script_decides_over_latin_and_quoted_japanese(
         # hiragana or what only Chinese writes is not a quoted term
         ("在留カードの更新 how long", "ja"),
         ("签证 怎么办 help", "zh"),
-        # nor a Japanese term beside one Latin word ("OK", a name)
+        # nor Japanese beside Latin words that carry no language: names, "ok"
         ("在留カード 更新 ok", "ja"),
+        ("Wi-Fi パスワード", "ja"),
+        ("Wi-Fi ルーター 返却", "ja"),
+        ("LINE Pay 登録方法", "ja"),
+        ("e-Tax 確定申告 方法", "ja"),
+        ("au PAY カード", "ja"),
+        ("JLPT N2 申込 締切", "ja"),
+        ("ok ok 在留カード", "ja"),
+        ("Wi-Fi 無法連線", "zh"),
+        ("iPhone SE 手機 維修", "zh"),
     ],
 )
 def test_latin_words_around_han(identifier: LanguageIdentifier, text: str, language: str) -> None:
     assert identifier.detect(text).language == language
+
+
+@pytest.mark.parametrize(
+    ("text", "clear"),
+    [
+        # the Latin words decide alone: "thank you" leans English but is not clear, and
+        # a quoted term does not make it so; a word only English writes does
+        ("thank you 住民票", False),
+        ("thank you 在留カード", False),
+        ("where is the 市役所", True),
+    ],
+)
+def test_quoted_japanese_makes_no_latin_message_clear(
+    identifier: LanguageIdentifier, text: str, clear: bool
+) -> None:
+    detection = identifier.detect(text)
+    assert (detection.language, detection.clear) == ("en", clear)
 
 
 @pytest.mark.parametrize("text", ["ni hao", "xie xie", "mei you", "zen me ban", "wei shen me"])
