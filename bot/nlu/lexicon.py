@@ -103,7 +103,8 @@ LATIN_WORDS: dict[str, set[str]] = {
     ),
     "ne": set(
         "malai mero garna garne parcha parchha cha chha huncha hunchha kasari kaha kahaa"
-        " dhanyabad dhanyawad namaste hajur tapai tapaai gareko bhayo bhaye chahiyo".split()
+        " dhanyabad dhanyawad namaste hajur tapai tapaai gareko bhayo bhaye chahiyo"
+        " garnus garnuhos dinus dinuhos bujhina bujhena chaina chhaina thaha".split()
     ),
     # Pinyin without tones: only words no other candidate writes.
     "zh": set(

@@ -142,7 +142,9 @@ def test_romanized_japanese(identifier: LanguageIdentifier, text: str) -> None:
     assert (detection.language, detection.romanized, detection.clear) == ("ja", True, True)
 
 
-@pytest.mark.parametrize("text", ["dhanyabad", "malai help chahiyo", "tapai lai kasto cha"])
+@pytest.mark.parametrize(
+    "text", ["dhanyabad", "malai help chahiyo", "tapai lai kasto cha", "maaf garnus hai"]
+)
 def test_romanized_nepali(identifier: LanguageIdentifier, text: str) -> None:
     detection = identifier.detect(text)
     assert (detection.language, detection.romanized) == ("ne", True)
