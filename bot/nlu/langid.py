@@ -485,21 +485,21 @@ class LanguageIdentifier:
             "latin": scripts["latin"],
             "other": scripts["other"],
         }
-        # On a tie the other script wins: "ok的" and "iPhone 16多少钱" are Chinese. So does
-        # Japanese or Chinese grammar (hiragana, 你, 吗) around a single Latin word, a
-        # name: "Facebookで", "Tatoeba你".
+        # On a tie the other script wins: "ok的" and "iPhone 16多少钱" are Chinese.
         group = max(weighted, key=lambda k: (weighted[k], k != "latin", k))
         latin = _LATIN_WORD.findall(norm)
+        # Latin words carry a language when one is a word of a lexicon ("I need",
+        # "preciso do", "ahile pitdai cha"); names, nouns and "ok" carry none.
+        speaks = any(w in words for w in latin for words in self.latin_words.values())
+        # Japanese or Chinese grammar (hiragana, 你, 吗) around Latin words that carry
+        # none is theirs: "Facebookで", "Wi-Fi password 教えて", "Tatoeba你".
         grammar = scripts["hiragana"] or any(ch in lexicon.ZH_FUNCTION for ch in norm)
-        if group == "latin" and cjk and len(latin) == 1 and grammar:
+        if group == "latin" and cjk and grammar and not speaks:
             group = "cjk"
         # Japanese terms (Han and katakana; no hiragana, nothing only Chinese writes)
-        # among Latin words that carry a language, a word of its lexicon, are quoted:
-        # "I need 住民票" is English, while "Wi-Fi 設定" and "LINE Pay 登録方法" are
-        # Japanese.
-        quoted = not (scripts["hiragana"] or _ZH_CHARS & set(norm)) and any(
-            w in lexicon.LATIN_WORDS[lang] for w in latin for lang in LATIN_CANDIDATES
-        )
+        # among two Latin words or more that carry a language are quoted: "I need 住民票"
+        # is English, while "Wi-Fi 設定" and "LINE Pay 登録方法" are Japanese.
+        quoted = speaks and not (scripts["hiragana"] or _ZH_CHARS & set(norm))
         if group == "cjk" and len(latin) >= 2 and quoted:
             group = "latin"
         if group == "cjk":

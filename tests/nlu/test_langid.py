@@ -434,8 +434,13 @@ def test_a_community_script_decides_over_latin_and_quoted_japanese(
         ("I need 住民票", "en"),
         ("I need 在留カード", "en"),
         ("preciso do 住民票", "pt"),
-        # Japanese or Chinese grammar around one Latin word, a name: theirs.
+        # Japanese or Chinese grammar around Latin words that carry no language: theirs.
         ("Facebookで", "ja"),
+        ("Wi-Fi password 教えて", "ja"),
+        ("bank account 作りたい", "ja"),
+        # ... while Latin words that carry one keep theirs
+        ("DV 助けて ahile pitdai cha", "ne"),
+        ("what does よろしく mean", "en"),
         ("Tatoeba你", "zh"),
         ("iPhone壊れた", "ja"),
         # hiragana or what only Chinese writes is not a quoted term
