@@ -3,6 +3,8 @@ desk and ticket store: a Telegram forum group gives each ticket a topic of its o
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from bot.channels.telegram import TelegramInput, TelegramRoom
 from bot.desk.desk import Desk, GroupMessage
 from bot.desk.hours import OpeningHours
@@ -15,7 +17,10 @@ from tests.channels.test_telegram import settings_for
 FORUM = -1007000000001
 
 
-async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path) -> None:
+@asynccontextmanager
+async def forum_desk(platforms, tmp_path):
+    """The real desk and ticket store, with the consultants' room a Telegram forum group
+    on the fake platform; residents are written to on Telegram."""
     platforms.forum_chats.add(FORUM)
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     upgrade(url)
@@ -26,8 +31,14 @@ async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path
         return await channel.send_texts(conversation.split(":", 1)[1], texts)
 
     room = TelegramRoom(channel, FORUM)
-    desk = Desk(TicketStore(url), renderer, "miyagi", OpeningHours(), to_resident, [room])
     try:
+        yield Desk(TicketStore(url), renderer, "miyagi", OpeningHours(), to_resident, [room])
+    finally:
+        await channel.courier.close(channel.api.close())
+
+
+async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path) -> None:
+    async with forum_desk(platforms, tmp_path) as desk:
         await desk.open("telegram:4601", language="ko", topic="faq/labor_trouble", reason="handoff")
         await desk.open("telegram:4602", language="en", topic=None, reason="handoff")
         first = desk.open_ticket("telegram:4601")
@@ -57,35 +68,17 @@ async def test_a_forum_group_gives_each_ticket_its_own_topic(platforms, tmp_path
         assert not platforms.calls_to("sendMessage", chat_id=4602)
         # a message outside any topic (the General topic) is the consultants' own talk
         assert await desk.from_consultant(GroupMessage("telegram", "Aiko", "lunch?", "78")) is None
-    finally:
-        await channel.courier.close(channel.api.close())
 
 
 async def test_a_topic_opened_in_no_language_is_retitled_when_it_is_learnt(
     platforms, tmp_path
 ) -> None:
-    platforms.forum_chats.add(FORUM)
-    url = f"sqlite:///{tmp_path / 'desk.db'}"
-    upgrade(url)
-    channel = TelegramInput(settings_for(platforms))
-    renderer = Renderer(load_guidebook(ROOT / "guidebook", "miyagi"))
-
-    async def to_resident(conversation: str, texts: list[str], attachment=None) -> bool:
-        return await channel.send_texts(conversation.split(":", 1)[1], texts)
-
-    desk = Desk(
-        TicketStore(url),
-        renderer,
-        "miyagi",
-        OpeningHours(),
-        to_resident,
-        [TelegramRoom(channel, FORUM)],
-    )
-    try:
+    async with forum_desk(platforms, tmp_path) as desk:
         await desk.open("telegram:4611", language="und", topic=None, reason="handoff")
         ticket = desk.open_ticket("telegram:4611")
         key = (FORUM, ticket.telegram_thread)
         assert platforms.topics[key].startswith(f"#{ticket.number} 未定")
+        retitled = len(platforms.calls_to("editForumTopic"))
         learnt = await desk.learn_language(ticket, "vi")
         assert learnt.language == "vi"
         assert platforms.topics[key] == f"#{ticket.number} ベトナム語"
@@ -95,32 +88,13 @@ async def test_a_topic_opened_in_no_language_is_retitled_when_it_is_learnt(
         # a ticket that has its language keeps it, and its topic its title
         await desk.learn_language(learnt, "en")
         assert platforms.topics[key] == f"#{ticket.number} ベトナム語"
-        assert len(platforms.calls_to("editForumTopic")) == 1
-    finally:
-        await channel.courier.close(channel.api.close())
+        assert len(platforms.calls_to("editForumTopic")) == retitled + 1
 
 
 async def test_a_refused_retitle_still_tells_the_topic(platforms, tmp_path) -> None:
     """Telegram refuses the new title (the bot lost the right to manage topics): the
     language is learnt and the news reaches the topic all the same."""
-    platforms.forum_chats.add(FORUM)
-    url = f"sqlite:///{tmp_path / 'desk.db'}"
-    upgrade(url)
-    channel = TelegramInput(settings_for(platforms))
-    renderer = Renderer(load_guidebook(ROOT / "guidebook", "miyagi"))
-
-    async def to_resident(conversation: str, texts: list[str], attachment=None) -> bool:
-        return True
-
-    desk = Desk(
-        TicketStore(url),
-        renderer,
-        "miyagi",
-        OpeningHours(),
-        to_resident,
-        [TelegramRoom(channel, FORUM)],
-    )
-    try:
+    async with forum_desk(platforms, tmp_path) as desk:
         await desk.open("telegram:4612", language="und", topic=None, reason="handoff")
         ticket = desk.open_ticket("telegram:4612")
         platforms.trouble("editForumTopic", 400)
@@ -133,8 +107,6 @@ async def test_a_refused_retitle_still_tells_the_topic(platforms, tmp_path) -> N
         )
         told = [c.body["text"] for c in platforms.calls_to("sendMessage", chat_id=FORUM)][-1]
         assert told == f"#{ticket.number} 言語: ポルトガル語（相談者から判明）"
-    finally:
-        await channel.courier.close(channel.api.close())
 
 
 async def test_a_plain_group_has_no_topics(platforms, tmp_path) -> None:
