@@ -107,6 +107,20 @@ _LATIN_WORD = regex.compile(
 
 
 _ZH_CHARS = lexicon.ZH_ONLY | lexicon.ZH_FUNCTION
+# Letters of kaomoji, not of words: a Thai letter or digit, or a Hangul jamo, with no letter
+# of its script beside it (٩(๑❛ᴗ❛๑)۶, (ง •̀_•́)ง, (ㅠ﹏ㅠ); NFKC writes jamo as conjoining jamo).
+# Thai words are never one letter; jamo in a row (ㅠㅠ, ㅋㅋ) are Korean.
+_KAOMOJI = regex.compile(
+    r"(?<![\u0E00-\u0E7F])[\u0E00-\u0E7F](?![\u0E00-\u0E7F])"
+    r"|(?<![\u1100-\u11FF\u3130-\u318F])[\u1100-\u11FF\u3130-\u318F](?![\u1100-\u11FF\u3130-\u318F])"
+)
+_TERM_PHRASES = regex.compile(
+    r"(?<!\p{Latin})(?:" + "|".join(lexicon.TERM_PHRASES) + r")(?!\p{Latin})"
+)
+# Quotation marks around what is asked about; the letters around it decide when they are
+# at least this many.
+_QUOTED = regex.compile(r'"[^"]+"|“[^”]+”|「[^」]+」|『[^』]+』|«[^»]+»')
+QUOTED_MIN_LETTERS = 3
 
 
 @dataclass(frozen=True)
@@ -463,7 +477,12 @@ class LanguageIdentifier:
 
     def detect(self, text: str) -> Detection:
         """The language of `text` alone, with a confidence and whether it is clear."""
-        norm = normalize(text)
+        norm = _KAOMOJI.sub(" ", normalize(text))
+        # Text in quotation marks is what the resident asks about ('what does "よろしく
+        # お願いします" mean?', 「ちょっと待ってください」是什么意思): the words around it decide.
+        around = _QUOTED.sub(" ", norm)
+        if around != norm and sum(1 for ch in around if script_of(ch)) >= QUOTED_MIN_LETTERS:
+            norm = around
         scripts: Counter = Counter(s for s in map(script_of, norm) if s)
         letters = sum(scripts.values())
         if not letters:
@@ -489,8 +508,15 @@ class LanguageIdentifier:
         group = max(weighted, key=lambda k: (weighted[k], k != "latin", k))
         latin = _LATIN_WORD.findall(norm)
         # Latin words carry a language when one is a word of a lexicon ("I need",
-        # "preciso do", "ahile pitdai cha"); names, nouns and "ok" carry none.
-        speaks = any(w in words for w in latin for words in self.latin_words.values())
+        # "preciso do", "ahile pitdai cha"); names, nouns, the English names of Japanese
+        # institutions ("my number card", "hello work") and what every community writes
+        # ("ok", "hello", "thank you") carry none.
+        speaking = _LATIN_WORD.findall(_TERM_PHRASES.sub(" ", norm))
+        speaks = any(
+            w in words and w not in lexicon.UNIVERSAL_WORDS
+            for w in speaking
+            for words in self.latin_words.values()
+        )
         # Japanese or Chinese grammar (hiragana, 你, 吗) around Latin words that carry
         # none is theirs: "Facebookで", "Wi-Fi password 教えて", "Tatoeba你".
         grammar = scripts["hiragana"] or any(ch in lexicon.ZH_FUNCTION for ch in norm)
@@ -500,7 +526,7 @@ class LanguageIdentifier:
         # among two Latin words or more that carry a language are quoted: "I need 住民票"
         # is English, while "Wi-Fi 設定" and "LINE Pay 登録方法" are Japanese.
         quoted = speaks and not (scripts["hiragana"] or _ZH_CHARS & set(norm))
-        if group == "cjk" and len(latin) >= 2 and quoted:
+        if group == "cjk" and quoted:
             group = "latin"
         if group == "cjk":
             return self._chinese_or_japanese(norm, scripts)
@@ -565,8 +591,13 @@ class LanguageIdentifier:
         # words the lexicon holds (nihao, zenmeban).
         written = {lang: words for lang in LATIN_SCORED}
         written["zh"] = _joined(words, self.latin_words["zh"])
+        # What every community writes ("thank you", "ok") is no language's word.
         hits = {
-            lang: sum(w in self.latin_words[lang] for w in written[lang]) for lang in LATIN_SCORED
+            lang: sum(
+                w in self.latin_words[lang] and w not in lexicon.UNIVERSAL_WORDS
+                for w in written[lang]
+            )
+            for lang in LATIN_SCORED
         }
         return LatinSignals(
             words=len(words),

@@ -104,7 +104,9 @@ LATIN_WORDS: dict[str, set[str]] = {
     "ne": set(
         "malai mero garna garne parcha parchha cha chha huncha hunchha kasari kaha kahaa"
         " dhanyabad dhanyawad namaste hajur tapai tapaai gareko bhayo bhaye chahiyo"
-        " garnus garnuhos dinus dinuhos bujhina bujhena chaina chhaina thaha".split()
+        " garnus garnuhos dinus dinuhos bujhina bujhena chaina chhaina thaha"
+        # the same words as many type them, with x for chh (xa is Vietnamese too: left out)
+        " xaina hunxa garxa lagxa parxa matlab".split()
     ),
     # Pinyin without tones: only words no other candidate writes.
     "zh": set(
@@ -127,6 +129,10 @@ UNIVERSAL_WORDS = set(
     "ok okay okey oke k kk visa card hello hi hey test bye thanks thank you yes no help sos covid line"
     " telegram ok!".split()
 )
+
+# The English names of Japanese institutions and cards, which every community writes: their
+# words ("my") say nothing about the writer's language.
+TERM_PHRASES = ("my ?number(?: card)?", "hello ?work")
 
 # Letters that only Vietnamese writes, among the Latin candidates.
 VI_LETTERS = set("ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ")
