@@ -506,34 +506,41 @@ class LanguageIdentifier:
         }
         # On a tie the other script wins: "ok的" and "iPhone 16多少钱" are Chinese.
         group = max(weighted, key=lambda k: (weighted[k], k != "latin", k))
-        latin = _LATIN_WORD.findall(norm)
-        # Latin words carry a language when one is a word of a lexicon ("I need",
-        # "preciso do", "ahile pitdai cha"); names, nouns, the English names of Japanese
-        # institutions ("my number card", "hello work") and what every community writes
-        # ("ok", "hello", "thank you") carry none.
-        speaking = _LATIN_WORD.findall(_TERM_PHRASES.sub(" ", norm))
-        speaks = any(
-            w in words and w not in lexicon.UNIVERSAL_WORDS
-            for w in speaking
-            for words in self.latin_words.values()
-        )
-        # Japanese or Chinese grammar (hiragana, 你, 吗) around Latin words that carry
-        # none is theirs: "Facebookで", "Wi-Fi password 教えて", "Tatoeba你".
-        grammar = scripts["hiragana"] or any(ch in lexicon.ZH_FUNCTION for ch in norm)
-        if group == "latin" and cjk and grammar and not speaks:
-            group = "cjk"
-        # Japanese terms (Han and katakana; no hiragana, nothing only Chinese writes)
-        # among two Latin words or more that carry a language are quoted: "I need 住民票"
-        # is English, while "Wi-Fi 設定" and "LINE Pay 登録方法" are Japanese.
-        quoted = speaks and not (scripts["hiragana"] or _ZH_CHARS & set(norm))
-        if group == "cjk" and quoted:
-            group = "latin"
+        if cjk and scripts["latin"]:
+            group = self._mixed(norm, scripts, group)
         if group == "cjk":
             return self._chinese_or_japanese(norm, scripts)
         if group == "latin":
             # the Latin words decide, alone: quoted Japanese makes nothing clear
-            return self._latin((" ".join(latin) or norm) if cjk else norm)
+            return self._latin((" ".join(_LATIN_WORD.findall(norm)) or norm) if cjk else norm)
         return Detection(UNKNOWN, 0.0, False)
+
+    def _mixed(self, norm: str, scripts: Counter, group: str) -> str:
+        """Latin letters beside Chinese or Japanese ones: which script the message is
+        written in ("cjk" or "latin"), from the one that `group`, the letter count, says."""
+        # Japanese or Chinese grammar (hiragana, 你, 吗) around Latin words that carry no
+        # language is theirs: "Facebookで", "Wi-Fi password 教えて", "Tatoeba你".
+        speaks = self._carries_language(norm)
+        grammar = scripts["hiragana"] or any(ch in lexicon.ZH_FUNCTION for ch in norm)
+        if group == "latin" and grammar and not speaks:
+            return "cjk"
+        # Japanese terms (Han and katakana; no hiragana, nothing only Chinese writes)
+        # beside Latin words that carry a language are quoted: "I need 住民票" and "住民票
+        # where?" are English, while "Wi-Fi 設定" and "LINE Pay 登録方法" are Japanese.
+        if group == "cjk" and speaks and not (scripts["hiragana"] or _ZH_CHARS & set(norm)):
+            return "latin"
+        return group
+
+    def _carries_language(self, norm: str) -> bool:
+        """A Latin word of the text is a word of a lexicon ("I need", "preciso do", "ahile
+        pitdai cha"). Names, nouns, the English names of Japanese institutions ("my number
+        card", "hello work") and what every community writes ("ok", "hello", "thank you")
+        carry none."""
+        return any(
+            w in words and w not in lexicon.UNIVERSAL_WORDS
+            for w in _LATIN_WORD.findall(_TERM_PHRASES.sub(" ", norm))
+            for words in self.latin_words.values()
+        )
 
     def _community(self, group: str, norm: str, scripts: Counter) -> Detection:
         if group == "devanagari":
