@@ -67,7 +67,9 @@ LATIN_WORDS: dict[str, set[str]] = {
         " obrigado obrigada brigado valeu tchau oi olá ola bom boa dia tarde noite sim quero tenho"
         " fazer posso pode perdi cartão cartao seguro lixo imposto escola trabalho ajuda socorro"
         " também tambem tb pq porque oq que é está esta estou tá ta isso aqui lá qual quanto"
-        " custa do da dos das no na nos nas um uma com sem mas ou já ja ajudar preciso consigo queria gostaria saber moro trabalho empresa dinheiro pagar médico medico".split()
+        " custa do da dos das no na nos nas um uma com sem mas ou já ja ajudar preciso consigo queria gostaria saber moro trabalho empresa dinheiro pagar médico medico"
+        # Brazilian chat's own abbreviations (valeu, beleza, tamo junto, obrigado, falou...)
+        " vlw blz tmj obg obgd flw pfv bjs mto qnd qdo dps tbm cadê cade".split()
     ),
     "es": set(
         "el la los las mi mis cómo dónde donde cuándo cuando qué necesito quiero tengo hacer puedo"
@@ -106,7 +108,7 @@ LATIN_WORDS: dict[str, set[str]] = {
         " dhanyabad dhanyawad namaste hajur tapai tapaai gareko bhayo bhaye chahiyo"
         " garnus garnuhos dinus dinuhos bujhina bujhena chaina chhaina thaha"
         # the same words as many type them, with x for chh (xa is Vietnamese too: left out)
-        " xaina hunxa garxa lagxa parxa matlab".split()
+        " xaina hunxa garxa lagxa parxa matlab huss".split()
     ),
     # Pinyin without tones: only words no other candidate writes.
     "zh": set(

@@ -512,6 +512,10 @@ def test_pinyin_typed_a_syllable_at_a_time(identifier: LanguageIdentifier, text:
         # Nepali typed with x for chh
         ("kati paisa lagxa", "ne"),
         ("aba k garne hunxa", "ne"),
+        ("huss dai", "ne"),
+        # Brazilian chat's abbreviations
+        ("obg", "pt"),
+        ("tmj", "pt"),
     ],
 )
 def test_found_by_red_team(identifier: LanguageIdentifier, text: str, language: str) -> None:
