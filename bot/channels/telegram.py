@@ -252,6 +252,11 @@ def _retryable(error: BaseException) -> bool:
     )
 
 
+def _rate_limited(error: BaseException) -> bool:
+    """429: Telegram did nothing and says when to come back."""
+    return isinstance(error, RetryAfter)
+
+
 def _wait_asked(error: BaseException) -> float | None:
     if isinstance(error, RetryAfter):
         return min(_seconds(error.retry_after), 60.0)
@@ -373,19 +378,36 @@ class TelegramApi:
 
     async def create_topic(self, chat_id: int, title: str) -> int | None:
         """A new forum topic; None when Telegram refuses (the bot needs the right to
-        manage topics): the ticket is then served in the General topic."""
+        manage topics): the ticket is then served in the General topic. Tried again only
+        when Telegram asked to wait (429 creates nothing), not after a timeout, which may
+        have opened the topic: a second one would split the ticket."""
+        attempts = retrying(
+            self.settings.retry_seconds, _rate_limited, self.first_wait, _wait_asked
+        )
         try:
-            topic = await self.bot.create_forum_topic(chat_id, title)
+            async for attempt in attempts:
+                with attempt:
+                    topic = await self.bot.create_forum_topic(chat_id, title)
         except TelegramError as error:
             logger.warning("telegram: no forum topic for a ticket (%s)", self._describe(error))
             return None
         return topic.message_thread_id
 
     async def rename_topic(self, chat_id: int, thread: int, title: str) -> None:
-        """A topic's new title; when Telegram refuses, the topic keeps its old one (the
-        rooms are told the news in it all the same)."""
+        """A topic's new title, retried as `send` is (a title set twice is one title);
+        when Telegram refuses, the topic keeps its old one (the rooms are told the news
+        in it all the same)."""
+        attempts = retrying(self.settings.retry_seconds, _retryable, self.first_wait, _wait_asked)
         try:
-            await self.bot.edit_forum_topic(chat_id, thread, name=title)
+            async for attempt in attempts:
+                with attempt:
+                    await self.bot.edit_forum_topic(chat_id, thread, name=title)
+        except BadRequest as error:
+            # An attempt that timed out after Telegram had renamed the topic.
+            if "TOPIC_NOT_MODIFIED" not in str(error).upper():
+                logger.warning(
+                    "telegram: a ticket's topic kept its title (%s)", self._describe(error)
+                )
         except TelegramError as error:
             logger.warning("telegram: a ticket's topic kept its title (%s)", self._describe(error))
 

@@ -109,6 +109,60 @@ async def test_a_refused_retitle_still_tells_the_topic(platforms, tmp_path) -> N
         assert told == f"#{ticket.number} 言語: ポルトガル語（相談者から判明）"
 
 
+async def test_topics_wait_when_telegram_asks_and_a_late_retitle_is_tried_again(
+    platforms, tmp_path, caplog
+) -> None:
+    """429 on createForumTopic and editForumTopic: each is tried again after the wait
+    Telegram asks for. A retitle that timed out is tried again (a title set twice is
+    one title), and Telegram's "not modified" is the title being there, not a failure."""
+    async with forum_desk(platforms, tmp_path) as desk:
+        opened, topics = platforms.arrivals.count("createForumTopic"), len(platforms.topics)
+        platforms.trouble("createForumTopic", 429)
+        await desk.open("telegram:4613", language="und", topic=None, reason="handoff")
+        ticket = desk.open_ticket("telegram:4613")
+        assert ticket.telegram_thread
+        assert platforms.arrivals.count("createForumTopic") == opened + 2
+        assert len(platforms.topics) == topics + 1
+        key = (FORUM, ticket.telegram_thread)
+        retitled = platforms.arrivals.count("editForumTopic")
+        platforms.trouble("editForumTopic", 429)
+        ticket = await desk.learn_language(ticket, "ne")
+        assert platforms.topics[key] == f"#{ticket.number} ネパール語"
+        assert platforms.arrivals.count("editForumTopic") == retitled + 2
+
+        await desk.open("telegram:4614", language="und", topic=None, reason="handoff")
+        late = desk.open_ticket("telegram:4614")
+        retitled = platforms.arrivals.count("editForumTopic")
+        platforms.trouble("editForumTopic", hang=1.5, deliver=True)  # the client waits 1 s
+        await desk.learn_language(late, "tl")
+        assert platforms.topics[(FORUM, late.telegram_thread)] == f"#{late.number} タガログ語"
+        assert platforms.arrivals.count("editForumTopic") == retitled + 2
+
+        room = desk.rooms["telegram"]
+        await room.rename_thread(late.telegram_thread, f"#{late.number} タガログ語")
+        assert platforms.attempts_of("editForumTopic")[-1].result == (
+            "Bad Request: TOPIC_NOT_MODIFIED"
+        )
+        assert "kept its title" not in caplog.text
+
+
+async def test_a_topic_that_may_have_been_opened_is_not_opened_again(
+    platforms, tmp_path
+) -> None:
+    """createForumTopic timed out, but Telegram opened the topic: trying again would give
+    the ticket a second topic, so the ticket is served in the General topic."""
+    async with forum_desk(platforms, tmp_path) as desk:
+        opened = platforms.arrivals.count("createForumTopic")
+        platforms.trouble("createForumTopic", hang=1.5, deliver=True)
+        await desk.open("telegram:4615", language="vi", topic=None, reason="handoff")
+        ticket = desk.open_ticket("telegram:4615")
+        assert ticket.telegram_thread is None
+        assert platforms.arrivals.count("createForumTopic") == opened + 1
+        card = [c.body for c in platforms.calls_to("sendMessage", chat_id=FORUM)][-1]
+        assert card["text"].startswith(f"#{ticket.number}")
+        assert not card.get("message_thread_id")
+
+
 async def test_a_plain_group_has_no_topics(platforms, tmp_path) -> None:
     channel = TelegramInput(settings_for(platforms))
     room = TelegramRoom(channel, -1007000000002)
