@@ -146,9 +146,7 @@ async def test_topics_wait_when_telegram_asks_and_a_late_retitle_is_tried_again(
         assert "kept its title" not in caplog.text
 
 
-async def test_a_topic_that_may_have_been_opened_is_not_opened_again(
-    platforms, tmp_path
-) -> None:
+async def test_a_topic_that_may_have_been_opened_is_not_opened_again(platforms, tmp_path) -> None:
     """createForumTopic timed out, but Telegram opened the topic: trying again would give
     the ticket a second topic, so the ticket is served in the General topic."""
     async with forum_desk(platforms, tmp_path) as desk:
