@@ -304,7 +304,13 @@ def _learn_words(examples: list[tuple[str, str]]) -> dict[str, list[str]]:
     found: dict[str, Counter] = defaultdict(Counter)
     for lang, text in examples:
         lang = "ja" if lang == "ja-easy" else lang
-        found[lang].update({w for w in _WORD.findall(normalize(text)) if _latin_word(w)})
+        words = _WORD.findall(normalize(text))
+        latin = [w for w in words if _latin_word(w)]
+        # A romanized example teaches its words; a Latin word inside Devanagari is a
+        # loanword or a name ("chatgpt हो?") that every language writes.
+        if lang in LEARNT_WORDS and 2 * len(latin) <= len(words):
+            continue
+        found[lang].update(set(latin))
     learnt = {}
     for lang in LEARNT_WORDS:
         others = set().union(*(words for other, words in found.items() if other != lang))
@@ -512,7 +518,14 @@ class LanguageIdentifier:
             return self._chinese_or_japanese(norm, scripts)
         if group == "latin":
             # the Latin words decide, alone: quoted Japanese makes nothing clear
-            return self._latin((" ".join(_LATIN_WORD.findall(norm)) or norm) if cjk else norm)
+            latin = (" ".join(_LATIN_WORD.findall(norm)) or norm) if cjk else norm
+            # Every community writes the English names of Japanese institutions ("hello
+            # work em sendai", "my number card mat roi"): the other words decide, and a
+            # message of those names alone is in no clear language.
+            rest = _TERM_PHRASES.sub(" ", latin)
+            if _WORD.search(rest):
+                return self._latin(rest)
+            return replace(self._latin(latin), clear=False)
         return Detection(UNKNOWN, 0.0, False)
 
     def _mixed(self, norm: str, scripts: Counter, group: str) -> str:

@@ -169,6 +169,8 @@ def test_learnt_words_are_those_only_nepali_examples_type() -> None:
         ("tl", "aaucha po"),  # Tagalog examples type it too: not learnt
         ("ne", "bhayo"),  # once only: not learnt
         ("ne", "paisa ko"),  # "paisa" is in a candidate's word list: not learnt
+        ("ne", "chatgpt हो?"),  # a name inside Devanagari is no romanized Nepali
+        ("ne", "के तिमी chatgpt हौ?"),
         ("en", "the house"),
     ]
     trained = LanguageIdentifier.train(examples)
@@ -531,3 +533,25 @@ def test_what_every_community_writes_makes_no_message_clear_english(
     conversation to English."""
     detection = identifier.detect(text)
     assert not (detection.language == "en" and detection.clear)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "clear"),
+    [
+        ("hello work em sendai", "pt", None),
+        ("where is hello work", "en", True),
+        ("hello work saan po", "tl", True),
+        ("my number card mat roi", "vi", True),
+        ("I lost my number card", "en", True),
+        ("hello work", None, False),
+        ("my number card", None, False),
+    ],
+)
+def test_the_english_names_of_japanese_institutions_leave_the_other_words_to_decide(
+    identifier: LanguageIdentifier, text: str, language: str | None, clear: bool | None
+) -> None:
+    """ "hello work" is not English when a Brazilian writes it: the words around it decide,
+    and the names alone are in no clear language."""
+    detection = identifier.detect(text)
+    assert language is None or detection.language == language
+    assert clear is None or detection.clear == clear
