@@ -502,6 +502,12 @@ def test_pinyin_typed_a_syllable_at_a_time(identifier: LanguageIdentifier, text:
         ('o que significa "お疲れ様です"?', "pt"),
         ("「ちょっと待ってください」是什么意思", "zh"),
         ("「ゴミ」の出し方", "ja"),
+        # and so does a Latin message around Chinese or Japanese after a colon
+        ("ano ibig sabihin nito: 来週の月曜日に来てください", "tl"),
+        ("what does this mean：転入届を出してください", "en"),
+        ("住民票: where can I get it", "en"),
+        ("お知らせ：明日は休みです", "ja"),
+        ("Q: 住民票の取り方", "ja"),
         # a Japanese term and one word of the resident's own language
         ("住民票 where?", "en"),
         ("在留カード kasari?", "ne"),
