@@ -402,14 +402,12 @@ class TelegramApi:
             async for attempt in attempts:
                 with attempt:
                     await self.bot.edit_forum_topic(chat_id, thread, name=title)
-        except BadRequest as error:
-            # An attempt that timed out after Telegram had renamed the topic.
+        except TelegramError as error:
+            # "not modified": an attempt that timed out had renamed the topic already
             if "TOPIC_NOT_MODIFIED" not in str(error).upper():
                 logger.warning(
                     "telegram: a ticket's topic kept its title (%s)", self._describe(error)
                 )
-        except TelegramError as error:
-            logger.warning("telegram: a ticket's topic kept its title (%s)", self._describe(error))
 
     async def answer_callback(self, callback_query_id: str) -> None:
         """Stops the button's spinner; a failure here costs nothing but the spinner."""

@@ -121,8 +121,6 @@ _TERM_PHRASES = regex.compile(
 # at least this many.
 _QUOTED = regex.compile(r'"[^"]+"|“[^”]+”|「[^」]+」|『[^』]+』|«[^»]+»')
 QUOTED_MIN_LETTERS = 3
-_LATIN_LETTER = regex.compile(r"\p{Latin}")
-_CJK_LETTER = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 
 
 @dataclass(frozen=True)
@@ -492,9 +490,14 @@ class LanguageIdentifier:
         # So is Chinese or Japanese after a colon in a Latin message ("ano ibig sabihin
         # nito: 来週の月曜日に来てください"); not Latin words after it ("住民票: where?").
         head, colon, tail = around.rpartition(":")
-        if colon and not _LATIN_LETTER.search(tail) and _CJK_LETTER.search(tail):
-            if len(_LATIN_LETTER.findall(head)) >= QUOTED_MIN_LETTERS:
-                around = head
+        after = {script_of(ch) for ch in tail}
+        if (
+            colon
+            and "latin" not in after
+            and after & {"han", "hiragana", "katakana"}
+            and sum(script_of(ch) == "latin" for ch in head) >= QUOTED_MIN_LETTERS
+        ):
+            around = head
         if around != norm and sum(1 for ch in around if script_of(ch)) >= QUOTED_MIN_LETTERS:
             norm = around
         scripts: Counter = Counter(s for s in map(script_of, norm) if s)
