@@ -119,6 +119,7 @@ _TERM_PHRASES = regex.compile(
 )
 # Quotation marks around what is asked about; the letters around it decide when they are
 # at least this many.
+_A_NOT_A = regex.compile(r"(\p{Han})不\1")
 _QUOTED = regex.compile(r'"[^"]+"|“[^”]+”|「[^」]+」|『[^』]+』|«[^»]+»')
 QUOTED_MIN_LETTERS = 3
 
@@ -581,6 +582,9 @@ class LanguageIdentifier:
         # 了 ends Chinese clauses; in Japanese it follows 完, 終, 修 or 満 (完了, 終了) or
         # starts 了解 ("OK").
         zh += 2.0 * len(re.findall(r"(?<![完終修満])了(?!解)", norm))
+        # A verb or adjective asked as "A not A" (能不能, 是不是, 要不要) is Chinese grammar;
+        # Japanese writes 不 before a word, never between a character and itself.
+        zh += 2.0 * len(_A_NOT_A.findall(norm))
         # Katakana loanwords appear in Chinese messages too; hiragana almost never does.
         ja = 2.0 * hira + (1.0 if hira else 0.3) * kata
         ja += 1.5 * sum(ch in lexicon.JA_ONLY for ch in norm)
@@ -605,7 +609,7 @@ class LanguageIdentifier:
 
     def _nepali(self, norm: str) -> Detection:
         words = _WORD.findall(norm) or norm.split()
-        ne = sum(w in lexicon.NE_WORDS for w in words)
+        ne = sum(w in lexicon.NE_WORDS or w.endswith(lexicon.NE_ENDINGS) for w in words)
         hi = sum(w in lexicon.HI_WORDS for w in words)
         profile = _profile_model().mean_loglik(_grams(norm), DEVANAGARI_CANDIDATES)
         # Hindi is not a language of the center: only its own grammar words make text Hindi.

@@ -108,7 +108,14 @@ LATIN_WORDS: dict[str, set[str]] = {
         " dhanyabad dhanyawad namaste hajur tapai tapaai gareko bhayo bhaye chahiyo"
         " garnus garnuhos dinus dinuhos bujhina bujhena chaina chhaina thaha"
         # the same words as many type them, with x for chh (xa is Vietnamese too: left out)
-        " xaina hunxa garxa lagxa parxa matlab huss".split()
+        " xaina hunxa garxa lagxa parxa matlab huss"
+        # everyday words and verb forms of Nepalis' chats; kati, kun and baje are other
+        # candidates' words too (Tagalog "itch", Indonesian, Spanish), but far rarer there
+        # than "kati paisa?", "kun office?", "kati baje?" are in a Nepali's messages
+        " kati kun baje bujhe bujhen bujhiyo hoina kateko katyo bhanera bhane bhanne thik"
+        " parne pardaina paryo lagyo lagchha diyo dinu liyo aayo janu aauxa sakinchha sakxa"
+        " milchha milxa garchu garxu garchha hunu hunna hudaina timi hami hamro tapaiko tyaha"
+        " chaincha kasto".split()
     ),
     # Pinyin without tones: only words no other candidate writes.
     "zh": set(
@@ -147,6 +154,8 @@ NE_WORDS = set(
     " भएको कहाँ कसरी चाहिन्छ चाहियो पर्छ पर्यो लागि हुन्छ हुनुहुन्छ थियो त्यो यो सक्छु सक्छ"
     " बाट लाई मा नेपाली हजुर कति कुन पाउन पाइन्छ सक्नुहुन्छ गर्नुहोस् भन्नुहोस्".split()
 )
+# Endings of Nepali verbs that Hindi never writes (सोध्छु, खुल्छ, आउँछन्, पाइँदैन, गर्नुहोस्).
+NE_ENDINGS = ("छु", "छौं", "छौ", "छन्", "छिन्", "छैन", "न्छ", "ँछ", "दैन", "नुहोस्", "नुस्")
 # Not के: Nepali writes it too ("what": के गर्ने).
 HI_WORDS = set(
     "है हैं था थी थे मैं मेरा मेरी मुझे आप क्या कैसे कहां नहीं यह वह में से लिए करना करें"

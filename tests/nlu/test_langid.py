@@ -63,7 +63,15 @@ def test_hard_cases(identifier: LanguageIdentifier, text: str, language: str) ->
     assert identifier.detect(text).language == language
 
 
-@pytest.mark.parametrize("text", ["मुझे वीज़ा के बारे में जानकारी चाहिए", "मैं क्या करूं"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "मुझे वीज़ा के बारे में जानकारी चाहिए",
+        "मैं क्या करूं",
+        "मुझे कुछ समझ नहीं आया, मैं कल फिर पूछूँगा",
+        "क्या ये दुकान रविवार को खुलती है?",
+    ],
+)
 def test_hindi_is_not_taken_for_nepali(identifier: LanguageIdentifier, text: str) -> None:
     assert identifier.detect(text).language == "und"
 
@@ -524,6 +532,17 @@ def test_pinyin_typed_a_syllable_at_a_time(identifier: LanguageIdentifier, text:
         # Brazilian chat's abbreviations
         ("obg", "pt"),
         ("tmj", "pt"),
+        # Nepali's everyday words (kati, kun) and verb forms (bujhe, kateko)
+        ("gaimen kirikae ko lagi kun office jane?", "ne"),
+        ("baito ko kyuuyo meisai ma shotokuzei kateko xa, kina?", "ne"),
+        ("kati baje?", "ne"),
+        ("bujhe dai", "ne"),
+        # Nepali verb endings that Hindi never writes, beside the particle है
+        ("फेरि सोध्छु है", "ne"),
+        ("पर्दैन है", "ne"),
+        # Chinese "A not A" beside a Japanese term
+        ("在留期間更新能不能網路申請", "zh"),
+        ("住民票是不是要本人去拿", "zh"),
     ],
 )
 def test_found_by_red_team(identifier: LanguageIdentifier, text: str, language: str) -> None:
