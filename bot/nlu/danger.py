@@ -27,6 +27,7 @@ danger phrase in another script cannot match text that lacks that script.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,9 +86,16 @@ def _matches_at(words: list[str], i: int, phrase: tuple[tuple[str, bool], ...]) 
 CRY_WORDS, CRY_LETTERS = 3, 10
 
 
+_CRIES = re.compile(r"[!！]{2,}")
+
+
 def _cry(text: str, normalized: str) -> Finding | None:
-    """A short exclamation ("fire!!", "火事！") is a cry for help."""
+    """A short exclamation ("fire!!", "火事！") is a cry for help, and so are two
+    exclamation marks or more anywhere ("kaji!! next door", "gasu kusai!! what number i
+    call": on the dev sets and the training data, 10 more emergencies and no false alarm)."""
     words = normalized.split()
+    if _CRIES.search(text):
+        return Finding("!!", "now", "any")
     if (
         ("!" in text or "！" in text)
         and len(words) <= CRY_WORDS

@@ -52,6 +52,12 @@ NET = DangerNet(
         ("ban toi khong tho", True),  # Vietnamese without tone marks
         ("Bạn tôi KHÔNG THỞ", True),
         ("कोही चक्कु लिएर घर बाहिर छ", True),  # Devanagari marks kept
+        ("fire!!", True),  # a short cry is now
+        ("fire!! next door, the whole floor", True),  # so are two exclamation marks
+        ("fire!! what number do i call", True),  # and they lift about
+        ("fire insurance is so expensive!", False),  # one mark in a long message is not
+        ("what number for a fire!!", True),
+        ("火事！！隣の部屋", True),  # full-width marks too
         ("", False),
     ],
 )
